@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod event;
+pub mod source;
+pub mod time;
+
+pub use event::{Event, Kind, Origin, Outcome, Position};

@@ -1,0 +1,4 @@
+//! Input formats: detection from content and the per-format readers.
+
+pub mod entra;
+pub mod field;
