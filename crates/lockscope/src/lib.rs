@@ -4,4 +4,7 @@ pub mod event;
 pub mod source;
 pub mod time;
 
+#[cfg(test)]
+mod testutil;
+
 pub use event::{Event, Kind, Origin, Outcome, Position};
