@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod event;
+pub mod ingest;
+pub mod input;
 pub mod source;
 pub mod time;
 

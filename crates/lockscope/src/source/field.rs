@@ -51,12 +51,14 @@ impl<'a> Rec<'a> {
                 if !is_absent(v) {
                     return Some(v);
                 }
-                continue;
             }
-            if let Some((_, v)) = self.map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                if !is_absent(v) {
-                    return Some(v);
-                }
+            // The same name in another case (`IPAddress` for `ipAddress`) may hold the value.
+            let other = self
+                .map
+                .iter()
+                .find(|(k, v)| k.as_str() != *name && k.eq_ignore_ascii_case(name) && !is_absent(v));
+            if let Some((_, v)) = other {
+                return Some(v);
             }
         }
         None
