@@ -1,0 +1,152 @@
+//! The [`Case`]: everything one investigation concluded, and [`analyse`], which builds it.
+//!
+//! `analyse` runs stages 2 and 3 over the events stage 1 ([`crate::ingest`]) read: identities,
+//! token invalidations, incidents across users, then the rules per user (in parallel) and one
+//! explanation per affected user. Every list in the case is sorted, so the same input gives the
+//! same case whatever the thread count.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::event::{Event, Kind};
+use crate::finding::Finding;
+use crate::identity::{Resolver, UserId};
+use crate::incident::{self, Incident};
+use crate::ingest::{Ingested, Totals};
+use crate::invalidation::{self, Invalidation};
+use crate::rules::{self, UserCtx};
+use crate::source::FileReport;
+use crate::timeline::{self, Baseline};
+use crate::verdict::{self, AffectedUser, Counts};
+
+/// Version of the output schemas (docs/schemas.md). Bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tunable thresholds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// Fewest users a mass revocation must hit within its window.
+    pub min_mass_users: usize,
+    /// Fewest users a password spray must target.
+    pub min_spray_users: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { min_mass_users: 5, min_spray_users: 5 }
+    }
+}
+
+/// The result of an investigation.
+#[derive(Debug)]
+pub struct Case {
+    /// Thresholds used.
+    pub settings: Settings,
+    /// Totals over the inputs.
+    pub totals: Totals,
+    /// Per-stream reports (unreadable records with positions).
+    pub files: Vec<FileReport>,
+    /// Inputs that could not be opened.
+    pub input_errors: Vec<String>,
+    /// Duplicate records dropped.
+    pub duplicates: u64,
+    /// Users resolved in all.
+    pub identities: usize,
+    /// Affected users, sorted by user.
+    pub users: Vec<AffectedUser>,
+    /// Findings, sorted by user then rule.
+    pub findings: Vec<Finding>,
+    /// Incidents across users, by start time.
+    pub incidents: Vec<Incident>,
+    /// Token invalidations, by time.
+    pub invalidations: Vec<Invalidation>,
+    /// All events, sorted, each with its resolved user.
+    pub events: Vec<(Event, Option<String>)>,
+}
+
+/// Keeps only the latest risky-user snapshot per user (Log Analytics `AADRiskyUsers` is a stream
+/// of snapshots; formats.md §4.3: `arg_max(TimeGenerated, *)`).
+fn latest_snapshots(events: &mut Vec<Event>, users: &mut Vec<Option<UserId>>) {
+    let mut latest: BTreeMap<UserId, usize> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser") {
+            if let Some(u) = users[i] {
+                latest.insert(u, i); // events are time-sorted: the last one wins
+            }
+        }
+    }
+    let keep: Vec<bool> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| !(e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser")) || users[i].is_none_or(|u| latest.get(&u) == Some(&i)))
+        .collect();
+    let mut k = keep.iter();
+    events.retain(|_| *k.next().unwrap_or(&true));
+    let mut k = keep.iter();
+    users.retain(|_| *k.next().unwrap_or(&true));
+}
+
+/// Runs the analysis over ingested events. `mapping` is a resolver pre-loaded with an identity
+/// mapping file, if one was given.
+pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver>) -> Case {
+    let totals = ingested.totals();
+    let Ingested { mut events, files, errors, duplicates } = ingested;
+    let mut mapping = mapping;
+    let (resolver, mut users) = Resolver::resolve_all(&events, mapping.as_mut());
+    latest_snapshots(&mut events, &mut users);
+    let identities = resolver.identities();
+    let names: Vec<String> = identities.iter().map(|i| i.user.clone()).collect();
+
+    let mut invalidations = invalidation::collect(&events, &users, &names);
+    let mut incidents = incident::find_mass_revocations(&events, &users, &names, &mut invalidations, settings.min_mass_users);
+    incidents.extend(incident::find_sprays(&events, &users, &names, settings.min_spray_users));
+    incidents.sort_by(|a, b| a.window.start.cmp(&b.window.start).then_with(|| a.id.cmp(&b.id)));
+
+    let timelines = timeline::build(&users, identities.len());
+    let explained: Vec<(Vec<Finding>, Option<AffectedUser>)> = timelines
+        .par_iter()
+        .map(|tl| {
+            let ctx = UserCtx {
+                user: tl.user,
+                name: &identities[tl.user].user,
+                aliases: &identities[tl.user].aliases,
+                events: &events,
+                timeline: &tl.events,
+                baseline: Baseline::of(&events, tl),
+                incidents: incidents.iter().filter(|i| i.has(tl.user)).collect(),
+                invalidations: invalidations.iter().filter(|i| i.user_id == tl.user).collect(),
+            };
+            let findings: Vec<Finding> = rules::ALL.iter().filter_map(|r| r.evaluate(&ctx)).collect();
+            if findings.is_empty() {
+                return (findings, None);
+            }
+            let counts = Counts::of(tl.events.iter().map(|&i| &events[i]));
+            let user = verdict::explain(&identities[tl.user], &findings, &ctx.incidents, counts);
+            (findings, user)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut affected = Vec::new();
+    for (f, u) in explained {
+        findings.extend(f);
+        affected.extend(u);
+    }
+    affected.sort_by(|a, b| a.user.cmp(&b.user));
+    findings.sort_by(|a, b| a.users.cmp(&b.users).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.id.cmp(&b.id)));
+    let events = events.into_iter().zip(users).map(|(e, u)| (e, u.map(|u| names[u].clone()))).collect();
+    Case {
+        settings: settings.clone(),
+        totals,
+        files,
+        input_errors: errors,
+        duplicates,
+        identities: identities.len(),
+        users: affected,
+        findings,
+        incidents,
+        invalidations,
+        events,
+    }
+}

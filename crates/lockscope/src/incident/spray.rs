@@ -1,0 +1,113 @@
+//! Password sprays: few attempts on many users from the same sources.
+//!
+//! A spray tries one or two common passwords against many accounts to stay under lockout
+//! thresholds, so per user it looks like a typo. Seen from the source it is obvious: one IP, many
+//! users, few attempts each, and (unlike an office NAT where people mistype) no successes that
+//! follow. Sources active at the same time are one campaign.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Incident, IncidentKind, bursts};
+use crate::event::{Event, Failure, Outcome};
+use crate::finding::{Evidence, Window};
+use crate::identity::UserId;
+
+/// Largest gap between two attempts from one source in one spray.
+const GAP_SECS: i64 = 2 * 3600;
+/// A failure followed by a success from the same IP within this time is a typo, not a spray.
+const TYPO_SECS: i64 = 600;
+/// More attempts than this on one user from one source is brute force, not spraying.
+const MAX_PER_USER: usize = 10;
+
+/// Whether a failure is a credential guess (as opposed to a policy block or token problem).
+pub fn is_guess(e: &Event) -> bool {
+    e.kind.is_user_sign_in()
+        && e.outcome == Outcome::Failure
+        && matches!(e.failure, Some(Failure::BadPassword | Failure::UnknownUser | Failure::Locked))
+}
+
+/// Finds spray campaigns.
+pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_users: usize) -> Vec<Incident> {
+    let mut by_ip: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut successes: BTreeMap<(&str, UserId), Vec<i64>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let (Some(ip), Some(u)) = (e.ip.as_deref(), users[i]) else { continue };
+        if is_guess(e) {
+            by_ip.entry(ip).or_default().push(i);
+        } else if e.kind.is_user_sign_in() && e.outcome == Outcome::Success {
+            successes.entry((ip, u)).or_default().push(e.time.as_second());
+        }
+    }
+    let mut campaigns: Vec<(Window, BTreeSet<String>, BTreeSet<UserId>, Vec<usize>)> = Vec::new();
+    for (ip, rows) in &by_ip {
+        for run in bursts(rows, |&i| events[i].time, GAP_SECS) {
+            let rows = &rows[run];
+            let mut per_user: BTreeMap<UserId, Vec<usize>> = BTreeMap::new();
+            for &i in rows {
+                if let Some(u) = users[i] {
+                    per_user.entry(u).or_default().push(i);
+                }
+            }
+            let typo = |u: UserId, attempts: &[usize]| {
+                let ok = successes.get(&(*ip, u));
+                attempts.iter().all(|&i| {
+                    let t = events[i].time.as_second();
+                    ok.is_some_and(|s| s.iter().any(|&x| x >= t && x - t <= TYPO_SECS))
+                })
+            };
+            let targets = per_user.iter().filter(|(u, a)| !typo(**u, a)).count();
+            let max_per_user = per_user.values().map(Vec::len).max().unwrap_or(0);
+            if targets < min_users || max_per_user > MAX_PER_USER {
+                continue;
+            }
+            let window = Window { start: events[rows[0]].time, end: events[rows[rows.len() - 1]].time };
+            campaigns.push((window, BTreeSet::from([ip.to_string()]), per_user.keys().copied().collect(), rows.to_vec()));
+        }
+    }
+    merge_overlapping(campaigns)
+        .into_iter()
+        .map(|(window, sources, members, rows)| {
+            let attempts = rows.len();
+            let per_user = attempts as f64 / members.len().max(1) as f64;
+            let signature = vec![
+                format!("{} failed sign-ins against {} users from {} source(s)", attempts, members.len(), sources.len()),
+                format!("{per_user:.1} attempts per user on average: under lockout thresholds, the mark of a spray"),
+                format!("sources: {}", sources.iter().cloned().collect::<Vec<_>>().join(", ")),
+            ];
+            let evidence = rows
+                .iter()
+                .take(crate::finding::MAX_EVIDENCE)
+                .map(|&i| {
+                    let e = &events[i];
+                    Evidence { origin: e.origin.clone(), time: e.time, note: format!("failed sign-in ({}) from {}", e.code.as_deref().unwrap_or("?"), e.ip.as_deref().unwrap_or("?")) }
+                })
+                .collect();
+            let confidence = 0.7 + 0.05 * (sources.len() as f64 - 1.0) + if members.len() >= 20 { 0.1 } else { 0.0 };
+            let members: Vec<(String, UserId)> = members.iter().map(|&u| (names.get(u).cloned().unwrap_or_default(), u)).collect();
+            Incident::new(IncidentKind::PasswordSpray, window, None, sources.into_iter().collect(), signature, confidence.min(0.95), members, evidence)
+        })
+        .collect()
+}
+
+type Campaign = (Window, BTreeSet<String>, BTreeSet<UserId>, Vec<usize>);
+
+/// Sources whose activity overlaps in time (within an hour) form one campaign.
+fn merge_overlapping(mut campaigns: Vec<Campaign>) -> Vec<Campaign> {
+    campaigns.sort_by(|a, b| a.0.start.cmp(&b.0.start).then_with(|| a.1.cmp(&b.1)));
+    let mut out: Vec<Campaign> = Vec::new();
+    for c in campaigns {
+        match out.last_mut() {
+            Some(last) if c.0.start.as_second() <= last.0.end.as_second() + 3600 => {
+                if c.0.end > last.0.end {
+                    last.0.end = c.0.end;
+                }
+                last.1.extend(c.1);
+                last.2.extend(c.2);
+                last.3.extend(c.3);
+                last.3.sort_unstable();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}

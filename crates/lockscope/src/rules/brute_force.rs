@@ -1,0 +1,65 @@
+//! `brute-force`: many password guesses against this user from one source.
+//!
+//! **Detects** at least ten failed credential guesses from one IP within an hour, from an IP the
+//! user does not normally sign in from, that are not the regular rhythm of a device with an old
+//! password. A later success from that IP means the guessing worked. **Why it matters**: it is
+//! the classic cause of a lockout and the source must be blocked. **Evidence**: the attempts and
+//! any success from the source. **False positives**: a misconfigured script on an unfamiliar
+//! network. **References**: MITRE ATT&CK T1110.001.
+
+use std::collections::BTreeMap;
+
+use super::{Rule, UserCtx, cite};
+use crate::event::{Event, Outcome};
+use crate::finding::{Finding, RuleId};
+use crate::incident::spray::is_guess;
+
+/// See the module documentation.
+pub struct BruteForce;
+
+/// Guesses within [`WINDOW_SECS`] that make a brute force.
+const MIN_ATTEMPTS: usize = 10;
+const WINDOW_SECS: i64 = 3600;
+
+impl Rule for BruteForce {
+    fn id(&self) -> RuleId {
+        RuleId::BruteForce
+    }
+
+    fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
+        let mut by_ip: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+        for (_, e) in ctx.iter() {
+            if let (true, Some(ip)) = (is_guess(e), e.ip.as_deref()) {
+                by_ip.entry(ip).or_default().push(e);
+            }
+        }
+        let (ip, attempts) = by_ip.into_iter().find(|(_, a)| densest(a) >= MIN_ATTEMPTS && !a.iter().all(|e| ctx.baseline.is_familiar(e)))?;
+        let first = attempts[0].time;
+        let breaches: Vec<_> = ctx
+            .iter()
+            .filter(|(_, e)| e.kind.is_user_sign_in() && e.outcome == Outcome::Success && e.ip.as_deref() == Some(ip) && e.time >= first)
+            .collect();
+        let mut evidence: Vec<_> = attempts.iter().map(|e| cite(e)).collect();
+        evidence.extend(breaches.iter().map(|(_, e)| cite(e)));
+        let summary = if breaches.is_empty() {
+            format!("{} failed password attempts from {ip} starting {first}; no success from it", attempts.len())
+        } else {
+            format!("{} failed password attempts from {ip} starting {first}, then a successful sign-in from the same IP", attempts.len())
+        };
+        let finding = ctx.finding(self.id(), summary, 0.85, evidence).with_sources(vec![ip.to_string()]);
+        Some(if breaches.is_empty() { finding } else { finding.compromising() })
+    }
+}
+
+/// The most attempts inside any window of [`WINDOW_SECS`].
+fn densest(attempts: &[&Event]) -> usize {
+    let mut best = 0;
+    let mut lo = 0;
+    for hi in 0..attempts.len() {
+        while attempts[hi].time.as_second() - attempts[lo].time.as_second() > WINDOW_SECS {
+            lo += 1;
+        }
+        best = best.max(hi - lo + 1);
+    }
+    best
+}

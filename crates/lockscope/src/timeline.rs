@@ -1,0 +1,92 @@
+//! Per-user timelines and what is normal for each user.
+//!
+//! A [`Timeline`] is the time-ordered list of one identity's events. Its [`Baseline`] says which
+//! countries, IPs and devices the user normally succeeds from: a success is "familiar" when its
+//! country, IP or device is seen in successes on other days too. Rules use it to tell a phone
+//! with an old password (familiar) from an attacker (new).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::event::{Event, Outcome};
+use crate::identity::UserId;
+
+/// One user's events, as indices into the sorted event list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// The identity.
+    pub user: UserId,
+    /// Event indices, ascending (events are sorted by time, so this is time order).
+    pub events: Vec<usize>,
+}
+
+/// Groups event indices by resolved user.
+pub fn build(users: &[Option<UserId>], count: usize) -> Vec<Timeline> {
+    let mut lists: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, u) in users.iter().enumerate() {
+        if let Some(u) = u {
+            lists[*u].push(i);
+        }
+    }
+    lists.into_iter().enumerate().map(|(user, events)| Timeline { user, events }).collect()
+}
+
+/// What a user's successful sign-ins look like.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline {
+    /// Country → days with a success from it.
+    pub countries: BTreeMap<String, BTreeSet<i32>>,
+    /// IP → days with a success from it.
+    pub ips: BTreeMap<String, BTreeSet<i32>>,
+    /// Device key → days with a success from it.
+    pub devices: BTreeMap<String, BTreeSet<i32>>,
+    /// Successful sign-ins in all.
+    pub successes: usize,
+}
+
+/// The day number of an event, for counting distinct days.
+fn day(e: &Event) -> i32 {
+    i32::try_from(e.time.as_second().div_euclid(86_400)).unwrap_or(0)
+}
+
+impl Baseline {
+    /// Builds the baseline from a user's events.
+    pub fn of(events: &[Event], timeline: &Timeline) -> Self {
+        let mut b = Baseline::default();
+        for &i in &timeline.events {
+            let e = &events[i];
+            if !e.kind.is_user_sign_in() || e.outcome != Outcome::Success {
+                continue;
+            }
+            b.successes += 1;
+            let d = day(e);
+            if let Some(c) = e.location.as_ref().and_then(|l| l.country.clone()) {
+                b.countries.entry(c.to_ascii_uppercase()).or_default().insert(d);
+            }
+            if let Some(ip) = &e.ip {
+                b.ips.entry(ip.clone()).or_default().insert(d);
+            }
+            if let Some(k) = e.device.as_ref().and_then(|d| d.key()) {
+                b.devices.entry(k).or_default().insert(d);
+            }
+        }
+        b
+    }
+
+    /// Whether a sign-in comes from somewhere this user is known to use: its IP or device was
+    /// seen in successes on a day other than its own, or on two or more days.
+    pub fn is_familiar(&self, e: &Event) -> bool {
+        let d = day(e);
+        let seen_elsewhere = |days: Option<&BTreeSet<i32>>| days.is_some_and(|s| s.iter().any(|x| *x != d) || s.len() >= 2);
+        let ip = e.ip.as_ref().is_some_and(|ip| seen_elsewhere(self.ips.get(ip)));
+        let dev = e.device.as_ref().and_then(|d| d.key()).is_some_and(|k| seen_elsewhere(self.devices.get(&k)));
+        ip || dev
+    }
+
+    /// Whether the sign-in's country is one the user has succeeded from on another day.
+    /// Unknown country counts as familiar: absence of data is not an indicator.
+    pub fn is_familiar_country(&self, e: &Event) -> bool {
+        let Some(c) = e.location.as_ref().and_then(|l| l.country.as_ref()) else { return true };
+        let d = day(e);
+        self.countries.get(&c.to_ascii_uppercase()).is_some_and(|s| s.iter().any(|x| *x != d))
+    }
+}
