@@ -71,11 +71,10 @@ pub struct Case {
 fn latest_snapshots(events: &mut Vec<Event>, users: &mut Vec<Option<UserId>>) {
     let mut latest: BTreeMap<UserId, usize> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
-        if e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser") {
-            if let Some(u) = users[i] {
+        if e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser")
+            && let Some(u) = users[i] {
                 latest.insert(u, i); // events are time-sorted: the last one wins
             }
-        }
     }
     let keep: Vec<bool> = events
         .iter()

@@ -139,6 +139,7 @@ fn zone(c: &mut Cur<'_>) -> Option<i32> {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the civil-time parts, in reading order
 fn build(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, nanos: i32, off: i32) -> Option<Timestamp> {
     let date = Date::new(i16::try_from(y).ok()?, i8::try_from(mo).ok()?, i8::try_from(d).ok()?).ok()?;
     // Leap second 60 is folded into 59.999… so a real record is never rejected for it.
@@ -179,6 +180,8 @@ fn parse_us(s: &str) -> Option<Timestamp> {
     let d = c.num(1, 2)?;
     c.eat(b'/').then_some(())?;
     let y = c.num(4, 4)?;
+    // The Log Analytics portal's CSV export writes `4/19/2025, 5:14:02.881 AM`.
+    c.eat(b',');
     c.skip_spaces();
     if c.peek().is_none() {
         return build(y, mo, d, 0, 0, 0, 0, 0);
@@ -254,6 +257,7 @@ mod tests {
             ("2025-04-19", "2025-04-19T00:00:00Z"),
             ("/Date(1571875726000)/", "2019-10-24T00:08:46Z"),
             ("2025-04-19T05:01:07+0200", "2025-04-19T03:01:07Z"),
+            ("4/19/2025, 5:14:02.881 AM", "2025-04-19T05:14:02.881Z"),
         ];
         for (input, want) in cases {
             assert_eq!(p(input), want, "input {input:?}");

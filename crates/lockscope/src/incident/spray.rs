@@ -38,7 +38,7 @@ pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_us
             successes.entry((ip, u)).or_default().push(e.time.as_second());
         }
     }
-    let mut campaigns: Vec<(Window, BTreeSet<String>, BTreeSet<UserId>, Vec<usize>)> = Vec::new();
+    let mut campaigns: Vec<Campaign> = Vec::new();
     for (ip, rows) in &by_ip {
         for run in bursts(rows, |&i| events[i].time, GAP_SECS) {
             let rows = &rows[run];

@@ -47,11 +47,10 @@ impl<'a> Rec<'a> {
     /// The first present (not absent) value among `names`, matched case-insensitively.
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for name in names {
-            if let Some(v) = self.map.get(*name) {
-                if !is_absent(v) {
+            if let Some(v) = self.map.get(*name)
+                && !is_absent(v) {
                     return Some(v);
                 }
-            }
             // The same name in another case (`IPAddress` for `ipAddress`) may hold the value.
             let other = self
                 .map
@@ -173,11 +172,10 @@ pub fn strings_of(v: &Value) -> Vec<String> {
             .collect(),
         Value::String(s) => {
             let t = s.trim();
-            if t.starts_with('[') {
-                if let Ok(inner) = serde_json::from_str::<Value>(t) {
+            if t.starts_with('[')
+                && let Ok(inner) = serde_json::from_str::<Value>(t) {
                     return strings_of(&inner);
                 }
-            }
             t.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
         }
         _ => Vec::new(),

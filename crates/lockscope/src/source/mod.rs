@@ -53,19 +53,16 @@ pub fn detect(head: &[u8]) -> Format {
     // CSV: the header line must classify as an Entra/Azure export.
     let line_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
     let header = &text[..line_end];
-    if memchr::memchr(b',', header).is_some() {
-        if let Ok((_, headers)) = csv_rows::open(header) {
-            if let Some(kind) = entra::classify_csv(&headers) {
+    if memchr::memchr(b',', header).is_some()
+        && let Ok((_, headers)) = csv_rows::open(header)
+            && let Some(kind) = entra::classify_csv(&headers) {
                 return Format::EntraCsv(kind);
             }
-        }
-    }
     // JSON behind a syslog prefix (`2025-02-02T00:27:59+08:00 HOST {"time": …}`).
-    if let Some(brace) = memchr::memchr(b'{', header) {
-        if serde_json::from_slice::<serde::de::IgnoredAny>(header[brace..].trim_ascii_end()).is_ok() {
+    if let Some(brace) = memchr::memchr(b'{', header)
+        && serde_json::from_slice::<serde::de::IgnoredAny>(header[brace..].trim_ascii_end()).is_ok() {
             return Format::Json(json_stream::Layout::Lines);
         }
-    }
     Format::Unknown
 }
 

@@ -11,12 +11,17 @@ use super::field::Rec;
 use crate::event::{Event, Origin};
 
 mod activity;
+pub(crate) mod aadsts;
 mod audit;
+mod audit_kind;
+mod common;
 mod portal;
 mod portal_audit;
 mod portal_signin;
 mod risk;
 mod signin;
+mod signin_policy;
+pub mod uti;
 
 pub use portal::CsvKind;
 
@@ -133,11 +138,12 @@ fn classify(rec: Rec<'_>) -> Option<Family> {
     if rec.has(&["activityDisplayName"]) {
         return Some(Family::Audit);
     }
-    if rec.has(&["riskLastUpdatedDateTime"]) || (rec.has(&["riskState"]) && rec.has(&["isDeleted", "isProcessing"])) {
-        return Some(Family::RiskyUser);
-    }
+    // History items carry the riskyUser fields too; their `initiatedBy` + `activity` tell them apart.
     if rec.has(&["riskState"]) && rec.has(&["initiatedBy"]) && rec.has(&["activity"]) {
         return Some(Family::RiskyUserHistory);
+    }
+    if rec.has(&["riskLastUpdatedDateTime"]) || (rec.has(&["riskState"]) && rec.has(&["isDeleted", "isProcessing"])) {
+        return Some(Family::RiskyUser);
     }
     if rec.has(&["eventTimestamp", "operationNameValue"]) || (rec.has(&["authorization"]) && rec.has(&["claims"])) {
         return Some(Family::AzureActivity);

@@ -1,0 +1,61 @@
+//! Escaping for outputs people open in tools that interpret text.
+
+/// Neutralises a CSV cell a spreadsheet would evaluate as a formula (`=`, `+`, `-`, `@`, tab,
+/// carriage return at the start) by prefixing `'`, as OWASP recommends for CSV injection.
+pub fn csv_cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// Escapes text for a Markdown table cell or inline text: characters with Markdown or HTML
+/// meaning are backslash-escaped or turned into entities, and line breaks become spaces, so a
+/// log field cannot add table columns, links, images, emphasis or HTML.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("-2+3"), "'-2+3");
+        assert_eq!(csv_cell("ana@contoso.com"), "ana@contoso.com");
+    }
+
+    #[test]
+    fn markdown_cannot_be_injected() {
+        assert_eq!(md_cell("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert\\(1\\)&gt;");
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+        assert_eq!(md_cell("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_cells_have_no_raw_specials(s in ".{0,60}") {
+            let e = md_cell(&s);
+            proptest::prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('\n'));
+            let unescaped_pipe = e.char_indices().any(|(i, c)| c == '|' && (i == 0 || !e[..i].ends_with('\\')));
+            proptest::prop_assert!(!unescaped_pipe);
+        }
+    }
+}
