@@ -149,3 +149,6 @@ pub fn secs(a: &Event, b: &Event) -> i64 {
 
 #[cfg(test)]
 pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! One test module per rule, on small synthetic tenants (see `testkit`), checking the root
+//! cause, verdict and actions the whole analysis gives — and the cases each rule must not fire on.
+
+use super::testkit::{Tenant, app, at, user_actor, verdict_of};
+use crate::event::Kind;
+use crate::finding::{Action, RuleId, Verdict};
+use crate::incident::{IncidentKind, MACE_APP_ID};
+use crate::invalidation::InvalidationKind;
+
+fn mace_tenant(app_id: Option<&str>, name: &str, members: usize) -> Tenant {
+    let mut t = Tenant::default();
+    t.sp_created(name, at(-2));
+    for n in 0..members {
+        let u = format!("user{n}@contoso.com");
+        t.routine(&u, 5);
+        let corr = format!("c{n}");
+        t.audit(Kind::TokenInvalidation, &u, at(n as i64), app(app_id, name), &corr, "Update StsRefreshTokenValidFrom Timestamp");
+        t.audit(Kind::UserUpdated, &u, at(n as i64), app(app_id, name), &corr, "Update user");
+        t.detection(&u, at(n as i64 + 5), "leakedCredentials", "atRisk");
+        t.signin(&u, at(n as i64 + 30), 53003, "10.0.0.1", "laptop", "US");
+        t.signin(&u, at(n as i64 + 31), 50173, "10.0.0.1", "laptop", "US");
+    }
+    t
+}
+
+mod provider_mass_revocation {
+    use super::*;
+
+    #[test]
+    fn clears_the_mass_event_and_keeps_the_compromise() {
+        let mut t = mace_tenant(Some(MACE_APP_ID), "MACE Credential Revocation", 8);
+        // user3 was really used by someone else the day before.
+        t.signin("user3@contoso.com", at(-600), 0, "198.51.100.7", "unknown-pc", "RU");
+        t.detection("user3@contoso.com", at(-590), "unfamiliarFeatures", "atRisk");
+        let case = t.analyse();
+        assert_eq!(case.incidents.len(), 1);
+        let inc = &case.incidents[0];
+        assert_eq!(inc.kind, IncidentKind::ProviderMassRevocation);
+        assert_eq!(inc.members.len(), 8);
+        assert!(inc.confidence >= 0.9, "{}", inc.confidence);
+        assert!(case.invalidations.iter().all(|i| i.kind == InvalidationKind::ProviderRevocation));
+        assert_eq!(case.invalidations.len(), 8, "Update user + token bump is one invalidation");
+        for n in [0, 1, 2, 4, 5, 6, 7] {
+            let u = verdict_of(&case, &format!("user{n}@contoso.com")).expect("affected");
+            assert_eq!(u.root_cause, RuleId::ProviderMassRevocation);
+            assert_eq!(u.verdict, Verdict::FalsePositive);
+            assert_eq!(u.actions, vec![Action::ConfirmSafe]);
+            assert!(u.contributing.contains(&RuleId::RiskBlock) && u.contributing.contains(&RuleId::TokenRejected));
+            assert_eq!(u.incident.as_deref(), Some(inc.id.as_str()));
+        }
+        let bad = verdict_of(&case, "user3@contoso.com").expect("affected");
+        assert_eq!(bad.root_cause, RuleId::CompromiseIndicators);
+        assert_eq!(bad.verdict, Verdict::Compromised);
+        assert!(!bad.actions.contains(&Action::ConfirmSafe) && !bad.actions.contains(&Action::DismissRisk));
+        assert!(bad.actions.contains(&Action::ConfirmCompromised));
+    }
+
+    #[test]
+    fn found_from_the_shape_without_the_known_app_id() {
+        let case = mace_tenant(None, "Microsoft Credential Protection Service", 6).analyse();
+        assert_eq!(case.incidents[0].kind, IncidentKind::ProviderMassRevocation);
+        assert!(case.users.iter().all(|u| u.verdict == Verdict::FalsePositive));
+    }
+
+    #[test]
+    fn too_few_users_is_not_a_mass_event() {
+        let case = mace_tenant(Some(MACE_APP_ID), "MACE Credential Revocation", 3).analyse();
+        assert!(case.incidents.is_empty());
+        assert!(case.users.iter().all(|u| u.verdict != Verdict::FalsePositive));
+    }
+
+    #[test]
+    fn one_weak_indicator_is_never_cleared() {
+        let mut t = mace_tenant(Some(MACE_APP_ID), "MACE Credential Revocation", 6);
+        t.detection("user2@contoso.com", at(-300), "anomalousToken", "atRisk");
+        let case = t.analyse();
+        let u = verdict_of(&case, "user2@contoso.com").expect("affected");
+        assert_eq!(u.root_cause, RuleId::ProviderMassRevocation);
+        assert_eq!(u.verdict, Verdict::NeedsReview);
+        assert!(!u.actions.contains(&Action::ConfirmSafe));
+    }
+}
+
+mod admin_action {
+    use super::*;
+
+    #[test]
+    fn admin_bulk_revocation_is_not_a_provider_event() {
+        let mut t = Tenant::default();
+        for n in 0..6 {
+            let u = format!("user{n}@contoso.com");
+            t.routine(&u, 3);
+            let corr = format!("c{n}");
+            t.audit(Kind::TokenInvalidation, &u, at(n), user_actor("adm@contoso.com"), &corr, "Update StsRefreshTokenValidFrom Timestamp");
+            t.audit(Kind::UserUpdated, &u, at(n), user_actor("adm@contoso.com"), &corr, "Update user");
+            t.signin(&u, at(n + 20), 50173, "10.0.0.1", "laptop", "US");
+        }
+        let case = t.analyse();
+        assert_eq!(case.incidents[0].kind, IncidentKind::BulkRevocation);
+        for u in &case.users {
+            assert_eq!((u.root_cause, u.verdict), (RuleId::AdminAction, Verdict::Benign), "{}", u.user);
+        }
+        assert!(case.invalidations.iter().all(|i| i.kind == InvalidationKind::SessionRevocation));
+    }
+
+    #[test]
+    fn own_password_change_is_not_an_admin_action() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.audit(Kind::PasswordChange, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Change user password");
+        t.audit(Kind::TokenInvalidation, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Update StsRefreshTokenValidFrom Timestamp");
+        t.signin("ana@contoso.com", at(5), 50173, "10.0.0.1", "phone", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::TokenRejected, Verdict::Benign));
+        assert_eq!(case.invalidations[0].kind, InvalidationKind::PasswordChange);
+    }
+
+    #[test]
+    fn add_user_is_not_a_revocation() {
+        let mut t = Tenant::default();
+        t.audit(Kind::UserCreated, "new@contoso.com", at(0), user_actor("adm@contoso.com"), "a1", "Add user");
+        t.audit(Kind::TokenInvalidation, "new@contoso.com", at(0), user_actor("adm@contoso.com"), "a1", "Update StsRefreshTokenValidFrom Timestamp");
+        let case = t.analyse();
+        assert!(case.invalidations.is_empty());
+        assert!(case.users.is_empty());
+    }
+}
+
+mod password_spray {
+    use super::*;
+
+    #[test]
+    fn many_users_few_attempts_one_source() {
+        let mut t = Tenant::default();
+        for n in 0..8 {
+            let u = format!("user{n}@contoso.com");
+            t.routine(&u, 3);
+            t.signin(&u, at(n * 3), 50126, "203.0.113.9", "-", "NL");
+            t.signin(&u, at(n * 3 + 40), 50126, "203.0.113.9", "-", "NL");
+        }
+        t.signin("user5@contoso.com", at(120), 0, "203.0.113.9", "attacker", "NL");
+        let case = t.analyse();
+        let inc = case.incidents.iter().find(|i| i.kind == IncidentKind::PasswordSpray).expect("spray");
+        assert_eq!(inc.members.len(), 8);
+        assert_eq!(inc.sources, vec!["203.0.113.9".to_string()]);
+        let ok = verdict_of(&case, "user1@contoso.com").expect("affected");
+        assert_eq!((ok.root_cause, ok.verdict), (RuleId::PasswordSpray, Verdict::NeedsReview));
+        assert_eq!(ok.actions, vec![Action::BlockSource]);
+        let hit = verdict_of(&case, "user5@contoso.com").expect("affected");
+        assert_eq!((hit.root_cause, hit.verdict), (RuleId::PasswordSpray, Verdict::Compromised));
+        assert!(hit.actions.contains(&Action::ResetPassword) && hit.actions.contains(&Action::BlockSource));
+    }
+
+    #[test]
+    fn office_typos_are_not_a_spray() {
+        let mut t = Tenant::default();
+        for n in 0..8 {
+            let u = format!("user{n}@contoso.com");
+            t.routine(&u, 3);
+            t.signin(&u, at(n * 3), 50126, "10.0.0.1", "laptop", "US");
+            t.signin(&u, at(n * 3 + 1), 0, "10.0.0.1", "laptop", "US");
+        }
+        let case = t.analyse();
+        assert!(case.incidents.is_empty());
+        assert!(case.users.is_empty(), "a single typo is not an affected user");
+    }
+}
+
+mod brute_force {
+    use super::*;
+
+    #[test]
+    fn many_guesses_from_one_foreign_ip() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        for n in 0..15 {
+            t.signin("ana@contoso.com", at(n), 50126, "192.0.2.50", "-", "CN");
+        }
+        t.signin("ana@contoso.com", at(16), 50053, "192.0.2.50", "-", "CN");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::BruteForce, Verdict::NeedsReview));
+        assert!(u.contributing.contains(&RuleId::SmartLockout));
+    }
+}
+
+mod stale_credential {
+    use super::*;
+
+    #[test]
+    fn old_phone_after_password_change() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 4);
+        for d in 1..4 {
+            t.signin("ana@contoso.com", at(-d * 1440 + 60), 0, "10.0.0.1", "iphone", "US");
+        }
+        t.audit(Kind::PasswordChange, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Change user password");
+        t.audit(Kind::TokenInvalidation, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Update StsRefreshTokenValidFrom Timestamp");
+        for n in 0..10 {
+            t.signin("ana@contoso.com", at(10 + n * 15), 50126, "10.0.0.1", "iphone", "US");
+        }
+        t.signin("ana@contoso.com", at(160), 50053, "10.0.0.1", "iphone", "US");
+        t.signin("ana@contoso.com", at(30), 0, "10.0.0.1", "laptop", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::StaleCredential, Verdict::Benign));
+        assert_eq!(u.actions, vec![Action::FixStaleCredential]);
+        assert!(u.explanation.contains("iphone"), "{}", u.explanation);
+    }
+}
+
+mod user_error {
+    use super::*;
+
+    #[test]
+    fn typos_then_success_from_the_usual_laptop() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        for n in 0..4 {
+            t.signin("ana@contoso.com", at(n), 50126, "10.0.0.1", "laptop", "US");
+        }
+        t.signin("ana@contoso.com", at(20), 0, "10.0.0.1", "laptop", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict, u.actions.clone()), (RuleId::UserError, Verdict::Benign, vec![Action::None]));
+    }
+}
+
+mod leaked_credentials {
+    use super::*;
+
+    #[test]
+    fn lone_detection_means_the_password_is_out() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.detection("ana@contoso.com", at(0), "leakedCredentials", "atRisk");
+        t.signin("ana@contoso.com", at(30), 53003, "10.0.0.1", "laptop", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::LeakedCredentials, Verdict::NeedsReview));
+        assert_eq!(u.actions, vec![Action::ResetPassword, Action::RevokeSessions]);
+    }
+}
+
+mod compromise_indicators {
+    use super::*;
+
+    #[test]
+    fn admin_confirmation_alone_is_enough() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.detection("ana@contoso.com", at(0), "unfamiliarFeatures", "confirmedCompromised");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::CompromiseIndicators, Verdict::Compromised));
+    }
+
+    #[test]
+    fn dismissed_detections_do_not_count() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.detection("ana@contoso.com", at(0), "unfamiliarFeatures", "dismissed");
+        assert!(t.analyse().users.is_empty());
+    }
+
+    #[test]
+    fn thin_history_is_not_an_indicator() {
+        let mut t = Tenant::default();
+        t.signin("ana@contoso.com", at(0), 0, "198.51.100.1", "pc", "FR");
+        assert!(t.analyse().users.is_empty());
+    }
+}
+
+mod account_state {
+    use super::*;
+
+    #[test]
+    fn disabled_expired_and_lone_lockout() {
+        let mut t = Tenant::default();
+        t.signin("dis@contoso.com", at(0), 50057, "10.0.0.1", "laptop", "US");
+        t.signin("exp@contoso.com", at(0), 50055, "10.0.0.1", "laptop", "US");
+        t.signin("lock@contoso.com", at(0), 50053, "10.0.0.9", "laptop", "US");
+        let case = t.analyse();
+        let get = |u: &str| verdict_of(&case, u).map(|u| (u.root_cause, u.verdict));
+        assert_eq!(get("dis@contoso.com"), Some((RuleId::AccountDisabled, Verdict::Benign)));
+        assert_eq!(get("exp@contoso.com"), Some((RuleId::PasswordExpired, Verdict::Benign)));
+        assert_eq!(get("lock@contoso.com"), Some((RuleId::SmartLockout, Verdict::NeedsReview)));
+    }
+}
