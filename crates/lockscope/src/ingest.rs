@@ -85,25 +85,17 @@ pub fn ingest(paths: &[PathBuf]) -> Ingested {
     out
 }
 
-/// Which records share an id space, for de-duplication.
-fn family(kind: Kind) -> u8 {
-    match kind {
-        Kind::SignIn | Kind::NonInteractiveSignIn | Kind::ServiceSignIn => 0,
-        Kind::RiskDetection => 1,
-        Kind::RiskState => 2,
-        Kind::AzureOperation => 3,
-        _ => 4,
-    }
-}
-
 /// Drops later copies of a record with the same id in the same family; returns how many.
 fn dedupe(events: &mut Vec<Event>) -> u64 {
-    let mut seen: HashSet<(u8, String)> = HashSet::new();
+    // Keyed by kind and time as well as id: the same record exported twice (Graph page + CSV)
+    // repeats all three, while records that merely reuse an id (sanitised test data, ids that
+    // are only unique per service) differ in kind or time and are kept.
+    let mut seen: HashSet<(Kind, String, jiff::Timestamp)> = HashSet::new();
     let before = events.len();
     events.retain(|e| match (&e.ids.record, e.kind) {
         // Risky-user snapshots share the user id as record id: they are a stream, not copies.
         (_, Kind::RiskState) => true,
-        (Some(id), kind) => seen.insert((family(kind), id.clone())),
+        (Some(id), kind) => seen.insert((kind, id.clone(), e.time)),
         (None, _) => true,
     });
     (before - events.len()) as u64
