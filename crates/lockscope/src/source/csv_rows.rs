@@ -14,9 +14,14 @@ use crate::event::Position;
 /// One CSV row: its position (the physical line where it starts) and its cells, or why not.
 pub type Row = (Position, Result<Map<String, Value>, String>);
 
-/// Cleans a header cell: BOM and surrounding whitespace removed, inner runs collapsed.
+/// Cleans a header cell: BOM and surrounding whitespace removed, inner runs collapsed, and the
+/// ` [UTC]` suffix the Log Analytics portal adds to time columns (`TimeGenerated [UTC]`) dropped.
 pub fn clean_header(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ")
+    let joined = h.trim().trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.strip_suffix(" [UTC]") {
+        Some(base) => base.to_string(),
+        None => joined,
+    }
 }
 
 /// Reads the header row of a CSV stream. Returns the reader positioned after it.
@@ -87,6 +92,12 @@ mod tests {
         let second = rows[1].1.as_ref().expect("row");
         assert_eq!(second["Application ID"], "multi\nline");
         assert_eq!(second["Incoming token type"], "none");
+    }
+
+    #[test]
+    fn log_analytics_time_suffix_is_dropped() {
+        assert_eq!(clean_header("TimeGenerated [UTC]"), "TimeGenerated");
+        assert_eq!(clean_header(" \u{feff}Autonomous system  number "), "Autonomous system number");
     }
 
     #[test]
