@@ -52,7 +52,7 @@ fn summary(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
-    let bad: Vec<_> = case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some()).collect();
+    let bad: Vec<_> = case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()).collect();
     if bad.is_empty() && case.input_errors.is_empty() {
         return Ok(());
     }
@@ -61,7 +61,7 @@ fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "- {}", md_cell(e))?;
     }
     for f in bad {
-        let problem = f.problem.as_deref().map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
+        let problem = f.problem.as_deref().or(f.skipped.as_deref()).map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
         writeln!(w, "- `{}` ({}): {} unreadable of {} records{problem}", md_cell(&f.file), f.format, f.unreadable, f.records)?;
         for e in f.errors.iter().take(5) {
             writeln!(w, "  - {}: {}", e.origin.pos, md_cell(&e.reason))?;

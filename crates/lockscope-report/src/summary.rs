@@ -9,8 +9,12 @@ use lockscope::{Case, Verdict};
 pub fn summary(case: &Case) -> String {
     let mut s = String::new();
     let t = &case.totals;
-    let _ = writeln!(s, "read {} files: {} records, {} events, {} unreadable", t.files, t.records, t.events, t.unreadable);
-    for f in case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some()) {
+    let _ = writeln!(s, "read {} files: {} records, {} events, {} unreadable, {} skipped files", t.files, t.records, t.events, t.unreadable, t.skipped);
+    for f in case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()) {
+        if let Some(why) = &f.skipped {
+            let _ = writeln!(s, "  - {}: skipped — {why}", f.file);
+            continue;
+        }
         let why = f.problem.clone().or_else(|| f.errors.first().map(|e| format!("first at {}: {}", e.origin.pos, e.reason))).unwrap_or_default();
         let _ = writeln!(s, "  ! {}: {} unreadable — {}", f.file, f.unreadable, why);
     }

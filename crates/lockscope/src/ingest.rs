@@ -40,8 +40,10 @@ pub struct Totals {
     pub ignored: u64,
     /// Records that could not be read.
     pub unreadable: u64,
-    /// Streams with a whole-file problem (unknown format, empty, unreadable).
+    /// Streams or inputs that could not be read (I/O, decompression).
     pub problems: u64,
+    /// Streams skipped because they hold nothing this tool reads.
+    pub skipped: u64,
 }
 
 impl Ingested {
@@ -54,6 +56,7 @@ impl Ingested {
             t.ignored += f.ignored;
             t.unreadable += f.unreadable;
             t.problems += u64::from(f.problem.is_some());
+            t.skipped += u64::from(f.skipped.is_some());
         }
         t.problems += self.errors.len() as u64;
         t

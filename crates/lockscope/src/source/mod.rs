@@ -92,8 +92,11 @@ pub struct FileReport {
     pub unreadable: u64,
     /// The first [`ERROR_SAMPLES`] unreadable records with their reasons.
     pub errors: Vec<RecordError>,
-    /// A problem with the whole stream (unknown format, read error), if any.
+    /// A problem reading the whole stream (an I/O or decompression error before any record).
     pub problem: Option<String>,
+    /// Why the stream was skipped, when it holds nothing this tool reads (unrecognised format,
+    /// empty, JSON of another kind).
+    pub skipped: Option<String>,
 }
 
 impl FileReport {
@@ -107,6 +110,7 @@ impl FileReport {
             unreadable: 0,
             errors: Vec::new(),
             problem: None,
+            skipped: None,
         }
     }
 
@@ -142,11 +146,12 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
     };
     if head.is_empty() {
         let mut report = FileReport::new(name, Format::Unknown);
-        report.problem = Some("empty".into());
+        report.skipped = Some("empty".into());
         return report;
     }
     let format = detect(head);
     let mut report = FileReport::new(name, format);
+    let mut foreign = 0;
     match format {
         Format::Json(layout) => {
             for (pos, value) in json_stream::Records::new(reader, layout) {
@@ -154,6 +159,7 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
                 match value {
                     Ok(v) => {
                         let parsed = entra::parse_json(&v, origin.clone());
+                        foreign += u64::from(matches!(&parsed, Err(r) if r == entra::UNRECOGNISED));
                         report.take(parsed, origin, out);
                     }
                     Err(reason) => {
@@ -174,11 +180,17 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
             Err(reason) => report.problem = Some(reason),
         },
         Format::Unknown => {
-            report.problem = Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());
+            report.skipped = Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());
         }
     }
-    if report.problem.is_none() && report.records == 0 {
-        report.problem = Some("no records found".into());
+    let all_foreign = report.events == 0 && report.ignored == 0 && report.unreadable > 0 && foreign == report.unreadable;
+    if all_foreign {
+        // JSON, but of another kind (a tool's own output, a config file): skip it as a whole.
+        report.skipped = Some(format!("JSON without any Entra or Azure record ({} records)", report.records));
+        report.unreadable = 0;
+        report.errors.clear();
+    } else if report.problem.is_none() && report.skipped.is_none() && report.records == 0 {
+        report.skipped = Some("no records found".into());
     }
     report
 }

@@ -29,7 +29,7 @@ fn every_real_entra_file_reads_without_errors() {
     let got = ingest(&[dir]);
     for f in &got.files {
         assert_eq!(f.unreadable, 0, "{}: {:?}", f.file, f.errors);
-        assert!(f.problem.is_none(), "{}: {:?}", f.file, f.problem);
+        assert!(f.problem.is_none() && f.skipped.is_none(), "{}: {:?} {:?}", f.file, f.problem, f.skipped);
     }
     let count = |k: Kind| got.events.iter().filter(|e| e.kind == k).count();
     // MANIFEST: 5 + 2 sign-ins, 3 + 4 audit rows, 2 risk detections, 2 risky users, 3 activity
@@ -71,6 +71,7 @@ fn unknown_and_damaged_inputs_are_reported_not_fatal() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("notes.txt"), "just some text\n").expect("write");
     std::fs::write(dir.path().join("empty.json"), "").expect("write");
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\", \"version\": \"1\"}").expect("write");
     let good = std::fs::read_to_string(fixture("entra/audit/AADAuditEvents.json")).expect("fixture");
     let mut lines: Vec<&str> = good.lines().collect();
     lines.insert(1, "{\"broken\": ");
@@ -78,8 +79,10 @@ fn unknown_and_damaged_inputs_are_reported_not_fatal() {
     let got = ingest(&[dir.path().to_path_buf(), PathBuf::from("/no/such/file")]);
     assert_eq!(got.errors.len(), 1);
     let by_name = |n: &str| got.files.iter().find(|f| f.file.ends_with(n)).expect("reported");
-    assert!(by_name("notes.txt").problem.as_deref().is_some_and(|p| p.starts_with("unrecognised format")));
-    assert_eq!(by_name("empty.json").problem.as_deref(), Some("empty"));
+    assert!(by_name("notes.txt").skipped.as_deref().is_some_and(|p| p.starts_with("unrecognised format")));
+    assert_eq!(by_name("empty.json").skipped.as_deref(), Some("empty"));
+    let other = by_name("package.json");
+    assert_eq!((other.unreadable, other.skipped.as_deref()), (0, Some("JSON without any Entra or Azure record (1 records)")));
     let mixed = by_name("mixed.jsonl");
     assert_eq!((mixed.events, mixed.unreadable), (4, 1));
     assert_eq!(mixed.errors[0].origin.pos, lockscope::Position::Line(2));

@@ -54,6 +54,10 @@ pub enum Parsed {
 /// Why a record could not be read.
 pub type Reason = String;
 
+/// The reason given for a JSON record that is not of any Entra or Azure family. A file made only
+/// of such records is not a log this tool reads, and is reported as skipped, not as damaged.
+pub const UNRECOGNISED: &str = "not a recognised Entra or Azure record";
+
 /// Classifies and parses one JSON record (already split out of its page/array/line).
 ///
 /// Diagnostic-settings envelopes (`{time, category, properties}`) are unwrapped here; the family
@@ -64,7 +68,7 @@ pub fn parse_json(value: &Value, origin: Origin) -> Result<Parsed, Reason> {
     };
     let (inner, envelope, family) = unwrap(rec);
     let Some(family) = family else {
-        return Err("not a recognised Entra or Azure record".into());
+        return Err(UNRECOGNISED.into());
     };
     let inner = Rec::new(&inner).unwrap_or(rec);
     dispatch(family, inner, envelope, origin)
