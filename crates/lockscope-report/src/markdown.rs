@@ -56,13 +56,17 @@ fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     if bad.is_empty() && case.input_errors.is_empty() {
         return Ok(());
     }
-    writeln!(w, "## Input problems\n")?;
+    writeln!(w, "## Inputs skipped or damaged\n")?;
     for e in &case.input_errors {
         writeln!(w, "- {}", md_cell(e))?;
     }
     for f in bad {
-        let problem = f.problem.as_deref().or(f.skipped.as_deref()).map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
-        writeln!(w, "- `{}` ({}): {} unreadable of {} records{problem}", md_cell(&f.file), f.format, f.unreadable, f.records)?;
+        if let Some(why) = &f.skipped {
+            writeln!(w, "- {}: skipped — {}", md_cell(&f.file), md_cell(why))?;
+            continue;
+        }
+        let problem = f.problem.as_deref().map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
+        writeln!(w, "- {} ({}): {} unreadable of {} records{problem}", md_cell(&f.file), f.format, f.unreadable, f.records)?;
         for e in f.errors.iter().take(5) {
             writeln!(w, "  - {}: {}", e.origin.pos, md_cell(&e.reason))?;
         }
@@ -79,7 +83,7 @@ fn incidents(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         let kind = serde_json::to_value(inc.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         writeln!(w, "### {} — {kind}\n", inc.id)?;
         writeln!(w, "- Window: {} → {}", inc.window.start, inc.window.end)?;
-        writeln!(w, "- Members: {}; confidence {:.2}", inc.members.len(), inc.confidence)?;
+        writeln!(w, "- Size: {} users; confidence {:.2}", inc.members.len(), inc.confidence)?;
         if let Some(a) = &inc.initiator {
             writeln!(w, "- Initiator: {} {}", md_cell(a.name.as_deref().unwrap_or("?")), md_cell(a.id.as_deref().unwrap_or("")))?;
         }
@@ -144,7 +148,7 @@ fn user_details(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "### {}\n", md_cell(&u.user))?;
         writeln!(w, "**{}** ({}, confidence {:.2}): {}\n", u.root_cause, u.verdict, u.confidence, md_cell(&u.explanation))?;
         for e in u.evidence.iter().take(12) {
-            writeln!(w, "- {} `{}` {}: {}", e.time, md_cell(&e.origin.file), e.origin.pos, md_cell(&e.note))?;
+            writeln!(w, "- {} {} {}: {}", e.time, md_cell(&e.origin.file), e.origin.pos, md_cell(&e.note))?;
         }
         if u.evidence.len() > 12 {
             writeln!(w, "- … {} more in findings.jsonl", u.evidence.len() - 12)?;

@@ -1,0 +1,5 @@
+//! One module per subcommand: `run(&Global, &Args) -> anyhow::Result<Status>`.
+
+pub mod demo;
+pub mod investigate;
+pub mod simulate;

@@ -1,0 +1,152 @@
+//! What to generate: the scenario and the size of the tenant.
+
+use crate::SimError;
+use std::fmt;
+use std::str::FromStr;
+
+/// The story a generated tenant tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scenario {
+    /// A provider mass revocation shaped like the April 2025 MACE event, with a few real
+    /// compromises hidden in the burst.
+    Mace2025,
+    /// A password spray from a few foreign IPs, one sprayed user compromised.
+    PasswordSpray,
+    /// Users whose old device keeps trying a changed password until smart lockout.
+    StaleCredential,
+    /// All of the above at distinct times, plus brute force, admin actions, user error and a
+    /// lone leaked-credentials detection.
+    Mixed,
+}
+
+impl Scenario {
+    /// Every scenario, in a stable order.
+    pub const ALL: [Scenario; 4] =
+        [Scenario::Mace2025, Scenario::PasswordSpray, Scenario::StaleCredential, Scenario::Mixed];
+
+    /// The scenario's id as used on the command line and in `truth.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Mace2025 => "mace-2025",
+            Scenario::PasswordSpray => "password-spray",
+            Scenario::StaleCredential => "stale-credential",
+            Scenario::Mixed => "mixed",
+        }
+    }
+
+    /// The fewest users and days the scenario can be told with.
+    pub fn minimum(self) -> (usize, u32) {
+        match self {
+            Scenario::Mace2025 => (10, 1),
+            Scenario::PasswordSpray => (5, 1),
+            Scenario::StaleCredential => (4, 1),
+            Scenario::Mixed => (40, 2),
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = SimError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scenario::ALL
+            .into_iter()
+            .find(|sc| sc.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimError::UnknownScenario(s.to_string()))
+    }
+}
+
+/// Parameters of one generated data set. The same `Config` always gives the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Which story to tell.
+    pub scenario: Scenario,
+    /// Users in the tenant.
+    pub users: usize,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Length of the window in days.
+    pub days: u32,
+    /// Start of the window.
+    pub start: jiff::Timestamp,
+    /// Background sign-ins per user per day.
+    pub noise: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            scenario: Scenario::Mixed,
+            users: 200,
+            seed: 1,
+            days: 4,
+            // 2025-04-17T00:00:00Z: day 3 of the window is the real MACE Saturday.
+            start: jiff::Timestamp::from_second(1_744_848_000).unwrap_or_default(),
+            noise: 8,
+        }
+    }
+}
+
+/// Upper bounds that keep record keys unique (see `plan::noise_key`).
+pub(crate) const MAX_USERS: usize = 1 << 27;
+pub(crate) const MAX_DAYS: u32 = 1 << 12;
+pub(crate) const MAX_NOISE: u32 = 10_000;
+
+impl Config {
+    /// Checks the config can be generated.
+    pub(crate) fn validate(&self) -> Result<(), SimError> {
+        let (min_users, min_days) = self.scenario.minimum();
+        let bad = |reason: String| Err(SimError::InvalidConfig(reason));
+        if self.users < min_users {
+            return bad(format!("scenario {} needs at least {min_users} users, got {}", self.scenario, self.users));
+        }
+        if self.users > MAX_USERS {
+            return bad(format!("at most {MAX_USERS} users, got {}", self.users));
+        }
+        if self.days < min_days || self.days > MAX_DAYS {
+            return bad(format!("scenario {} needs {min_days} to {MAX_DAYS} days, got {}", self.scenario, self.days));
+        }
+        if self.noise > MAX_NOISE {
+            return bad(format!("at most {MAX_NOISE} background sign-ins per user per day, got {}", self.noise));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_round_trip() {
+        for sc in Scenario::ALL {
+            assert_eq!(sc.to_string().parse::<Scenario>().expect("test value"), sc);
+        }
+        assert_eq!("MACE-2025".parse::<Scenario>().expect("test value"), Scenario::Mace2025);
+        let err = "nope".parse::<Scenario>().expect_err("must fail").to_string();
+        assert!(err.contains("unknown scenario"), "{err}");
+    }
+
+    #[test]
+    fn default_is_the_demo() {
+        let c = Config::default();
+        assert_eq!(c.start.to_string(), "2025-04-17T00:00:00Z");
+        assert_eq!((c.users, c.days, c.seed, c.noise), (200, 4, 1, 8));
+        assert_eq!(c.scenario, Scenario::Mixed);
+        c.validate().expect("test value");
+    }
+
+    #[test]
+    fn rejects_too_small() {
+        let c = Config { users: 5, ..Config::default() };
+        assert!(c.validate().is_err());
+        let c = Config { days: 1, ..Config::default() };
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of lockscope-sim: determinism, output formats, and that every truth row
+//! is backed by the records of its scenario.
+
+mod data;
+mod determinism;
+mod formats;
+mod mace;
+mod scenarios;
+mod dump;
