@@ -61,7 +61,9 @@ pub enum Format {
 
 /// `lockscope investigate`.
 #[derive(Debug, Args)]
-#[command(after_help = "Inputs are detected from their content, not their names: Graph JSON pages, arrays and JSON Lines, diagnostic-settings envelopes, Log Analytics JSON and CSV, portal CSV downloads; gzip, zstd and zip are opened transparently.")]
+#[command(
+    after_help = "Inputs are detected from their content, not their names: Graph JSON pages, arrays and JSON Lines, diagnostic-settings envelopes, Log Analytics JSON and CSV, portal CSV downloads; gzip, zstd and zip are opened transparently."
+)]
 pub struct InvestigateArgs {
     /// Files, directories (read recursively) or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]

@@ -55,5 +55,11 @@ fn init_logging(g: &cli::Global) {
     };
     let filter = EnvFilter::try_from_env("LOCKSCOPE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(color).with_target(false).without_time().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .without_time()
+        .try_init();
 }

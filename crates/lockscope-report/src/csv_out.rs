@@ -7,8 +7,22 @@ use lockscope::Case;
 use crate::escape::csv_cell;
 
 const HEADER: &[&str] = &[
-    "user", "object_id", "root_cause", "contributing", "verdict", "confidence", "first_seen", "last_seen",
-    "actions", "incident", "failures", "lockouts", "risk_blocks", "token_rejections", "risk_detections", "aliases",
+    "user",
+    "object_id",
+    "root_cause",
+    "contributing",
+    "verdict",
+    "confidence",
+    "first_seen",
+    "last_seen",
+    "actions",
+    "incident",
+    "failures",
+    "lockouts",
+    "risk_blocks",
+    "token_rejections",
+    "risk_detections",
+    "aliases",
     "explanation",
 ];
 

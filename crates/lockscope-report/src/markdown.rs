@@ -33,9 +33,18 @@ pub fn report(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 fn summary(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     let t = &case.totals;
     writeln!(w, "## Summary\n")?;
-    writeln!(w, "- Inputs: {} files, {} records, {} events ({} unreadable, {} ignored, {} duplicates dropped)", t.files, t.records, t.events, t.unreadable, t.ignored, case.duplicates)?;
+    writeln!(
+        w,
+        "- Inputs: {} files, {} records, {} events ({} unreadable, {} ignored, {} duplicates dropped)",
+        t.files, t.records, t.events, t.unreadable, t.ignored, case.duplicates
+    )?;
     writeln!(w, "- Identities seen: {}; affected users: **{}**", case.identities, case.users.len())?;
-    writeln!(w, "- Incidents across users: {}; token invalidations: {}\n", case.incidents.len(), case.invalidations.len())?;
+    writeln!(
+        w,
+        "- Incidents across users: {}; token invalidations: {}\n",
+        case.incidents.len(),
+        case.invalidations.len()
+    )?;
     writeln!(w, "| verdict | users |\n|---|---:|")?;
     for v in Verdict::ALL {
         writeln!(w, "| {v} | {} |", case.users.iter().filter(|u| u.verdict == *v).count())?;
@@ -52,7 +61,8 @@ fn summary(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
-    let bad: Vec<_> = case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()).collect();
+    let bad: Vec<_> =
+        case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()).collect();
     if bad.is_empty() && case.input_errors.is_empty() {
         return Ok(());
     }
@@ -66,7 +76,14 @@ fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
             continue;
         }
         let problem = f.problem.as_deref().map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
-        writeln!(w, "- {} ({}): {} unreadable of {} records{problem}", md_cell(&f.file), f.format, f.unreadable, f.records)?;
+        writeln!(
+            w,
+            "- {} ({}): {} unreadable of {} records{problem}",
+            md_cell(&f.file),
+            f.format,
+            f.unreadable,
+            f.records
+        )?;
         for e in f.errors.iter().take(5) {
             writeln!(w, "  - {}: {}", e.origin.pos, md_cell(&e.reason))?;
         }
@@ -85,7 +102,12 @@ fn incidents(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "- Window: {} → {}", inc.window.start, inc.window.end)?;
         writeln!(w, "- Size: {} users; confidence {:.2}", inc.members.len(), inc.confidence)?;
         if let Some(a) = &inc.initiator {
-            writeln!(w, "- Initiator: {} {}", md_cell(a.name.as_deref().unwrap_or("?")), md_cell(a.id.as_deref().unwrap_or("")))?;
+            writeln!(
+                w,
+                "- Initiator: {} {}",
+                md_cell(a.name.as_deref().unwrap_or("?")),
+                md_cell(a.id.as_deref().unwrap_or(""))
+            )?;
         }
         writeln!(w, "- Signature:")?;
         for s in &inc.signature {
@@ -93,7 +115,12 @@ fn incidents(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         }
         let listed: Vec<String> = inc.members.iter().take(LISTED_MEMBERS).map(|m| md_cell(m)).collect();
         let more = inc.members.len().saturating_sub(LISTED_MEMBERS);
-        writeln!(w, "- Members: {}{}\n", listed.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() })?;
+        writeln!(
+            w,
+            "- Members: {}{}\n",
+            listed.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        )?;
     }
     Ok(())
 }
@@ -103,11 +130,24 @@ fn users_table(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     if case.users.is_empty() {
         return writeln!(w, "No affected users.\n");
     }
-    writeln!(w, "| user | root cause | contributing | verdict | confidence | actions | first seen |\n|---|---|---|---|---:|---|---|")?;
+    writeln!(
+        w,
+        "| user | root cause | contributing | verdict | confidence | actions | first seen |\n|---|---|---|---|---:|---|---|"
+    )?;
     for u in &case.users {
         let contributing: Vec<&str> = u.contributing.iter().map(|c| c.as_str()).collect();
         let actions: Vec<&str> = u.actions.iter().map(|a| a.as_str()).collect();
-        writeln!(w, "| {} | {} | {} | {} | {:.2} | {} | {} |", md_cell(&u.user), u.root_cause, contributing.join(", "), u.verdict, u.confidence, actions.join(", "), u.first_seen)?;
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {:.2} | {} | {} |",
+            md_cell(&u.user),
+            u.root_cause,
+            contributing.join(", "),
+            u.verdict,
+            u.confidence,
+            actions.join(", "),
+            u.first_seen
+        )?;
     }
     writeln!(w)
 }
@@ -115,8 +155,14 @@ fn users_table(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 fn what_to_do(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     let count = |a: Action| case.users.iter().filter(|u| u.actions.contains(&a)).count();
     let lines = [
-        (Action::ConfirmSafe, "confirm safe (Graph `POST /identityProtection/riskyUsers/confirmSafe`, `Confirm-MgRiskyUserSafe`) — no password reset needed"),
-        (Action::ConfirmCompromised, "confirm compromised (`Confirm-MgRiskyUserCompromised`), then revoke sessions (`Revoke-MgUserSignInSession`) and reset the password"),
+        (
+            Action::ConfirmSafe,
+            "confirm safe (Graph `POST /identityProtection/riskyUsers/confirmSafe`, `Confirm-MgRiskyUserSafe`) — no password reset needed",
+        ),
+        (
+            Action::ConfirmCompromised,
+            "confirm compromised (`Confirm-MgRiskyUserCompromised`), then revoke sessions (`Revoke-MgUserSignInSession`) and reset the password",
+        ),
         (Action::ResetPassword, "reset the password"),
         (Action::FixStaleCredential, "update the stored password on the named device or service"),
         (Action::BlockSource, "block the attacking sources"),
@@ -128,7 +174,10 @@ fn what_to_do(case: &Case, w: &mut dyn Write) -> io::Result<()> {
             writeln!(w, "- {n} users: {text}")?;
         }
     }
-    writeln!(w, "\nNever confirm-safe or dismiss a user marked compromised or needs-review without looking at the evidence. `lockscope plan` builds a reviewed, hashed plan from this case.\n")
+    writeln!(
+        w,
+        "\nNever confirm-safe or dismiss a user marked compromised or needs-review without looking at the evidence. `lockscope plan` builds a reviewed, hashed plan from this case.\n"
+    )
 }
 
 fn user_details(case: &Case, w: &mut dyn Write) -> io::Result<()> {
@@ -146,7 +195,14 @@ fn user_details(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     });
     for u in order.iter().take(DETAILED_USERS) {
         writeln!(w, "### {}\n", md_cell(&u.user))?;
-        writeln!(w, "**{}** ({}, confidence {:.2}): {}\n", u.root_cause, u.verdict, u.confidence, md_cell(&u.explanation))?;
+        writeln!(
+            w,
+            "**{}** ({}, confidence {:.2}): {}\n",
+            u.root_cause,
+            u.verdict,
+            u.confidence,
+            md_cell(&u.explanation)
+        )?;
         for e in u.evidence.iter().take(12) {
             writeln!(w, "- {} {} {}: {}", e.time, md_cell(&e.origin.file), e.origin.pos, md_cell(&e.note))?;
         }

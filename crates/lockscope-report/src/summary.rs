@@ -9,22 +9,37 @@ use lockscope::{Case, Verdict};
 pub fn summary(case: &Case) -> String {
     let mut s = String::new();
     let t = &case.totals;
-    let _ = writeln!(s, "read {} files: {} records, {} events, {} unreadable, {} skipped files", t.files, t.records, t.events, t.unreadable, t.skipped);
+    let _ = writeln!(
+        s,
+        "read {} files: {} records, {} events, {} unreadable, {} skipped files",
+        t.files, t.records, t.events, t.unreadable, t.skipped
+    );
     for f in case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()) {
         if let Some(why) = &f.skipped {
             let _ = writeln!(s, "  - {}: skipped — {why}", f.file);
             continue;
         }
-        let why = f.problem.clone().or_else(|| f.errors.first().map(|e| format!("first at {}: {}", e.origin.pos, e.reason))).unwrap_or_default();
+        let why = f
+            .problem
+            .clone()
+            .or_else(|| f.errors.first().map(|e| format!("first at {}: {}", e.origin.pos, e.reason)))
+            .unwrap_or_default();
         let _ = writeln!(s, "  ! {}: {} unreadable — {}", f.file, f.unreadable, why);
     }
     for e in &case.input_errors {
         let _ = writeln!(s, "  ! {e}");
     }
-    let _ = writeln!(s, "{} identities, {} affected users, {} incidents", case.identities, case.users.len(), case.incidents.len());
+    let _ = writeln!(
+        s,
+        "{} identities, {} affected users, {} incidents",
+        case.identities,
+        case.users.len(),
+        case.incidents.len()
+    );
     for inc in &case.incidents {
         let kind = serde_json::to_value(inc.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let _ = writeln!(s, "  {} {kind}: {} users, {} → {}", inc.id, inc.members.len(), inc.window.start, inc.window.end);
+        let _ =
+            writeln!(s, "  {} {kind}: {} users, {} → {}", inc.id, inc.members.len(), inc.window.start, inc.window.end);
     }
     if case.users.is_empty() {
         return s;
@@ -37,7 +52,11 @@ pub fn summary(case: &Case) -> String {
         row.0 += 1;
         row.1[v] += 1;
     }
-    let _ = writeln!(s, "\n{:<26} {:>6} {:>15} {:>8} {:>13} {:>12}", "root cause", "users", "false-positive", "benign", "needs-review", "compromised");
+    let _ = writeln!(
+        s,
+        "\n{:<26} {:>6} {:>15} {:>8} {:>13} {:>12}",
+        "root cause", "users", "false-positive", "benign", "needs-review", "compromised"
+    );
     let mut rows: Vec<_> = rows.into_iter().collect();
     rows.sort_by_key(|((_, order), _)| *order);
     for ((cause, _), (n, v)) in rows {

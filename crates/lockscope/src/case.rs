@@ -71,15 +71,20 @@ pub struct Case {
 fn latest_snapshots(events: &mut Vec<Event>, users: &mut Vec<Option<UserId>>) {
     let mut latest: BTreeMap<UserId, usize> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
-        if e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser")
-            && let Some(u) = users[i] {
-                latest.insert(u, i); // events are time-sorted: the last one wins
-            }
+        if e.kind == Kind::RiskState
+            && e.detail.category.as_deref() == Some("riskyUser")
+            && let Some(u) = users[i]
+        {
+            latest.insert(u, i); // events are time-sorted: the last one wins
+        }
     }
     let keep: Vec<bool> = events
         .iter()
         .enumerate()
-        .map(|(i, e)| !(e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser")) || users[i].is_none_or(|u| latest.get(&u) == Some(&i)))
+        .map(|(i, e)| {
+            !(e.kind == Kind::RiskState && e.detail.category.as_deref() == Some("riskyUser"))
+                || users[i].is_none_or(|u| latest.get(&u) == Some(&i))
+        })
         .collect();
     let mut k = keep.iter();
     events.retain(|_| *k.next().unwrap_or(&true));
@@ -99,7 +104,8 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
     let names: Vec<String> = identities.iter().map(|i| i.user.clone()).collect();
 
     let mut invalidations = invalidation::collect(&events, &users, &names);
-    let mut incidents = incident::find_mass_revocations(&events, &users, &names, &mut invalidations, settings.min_mass_users);
+    let mut incidents =
+        incident::find_mass_revocations(&events, &users, &names, &mut invalidations, settings.min_mass_users);
     incidents.extend(incident::find_sprays(&events, &users, &names, settings.min_spray_users));
     incidents.sort_by(|a, b| a.window.start.cmp(&b.window.start).then_with(|| a.id.cmp(&b.id)));
 

@@ -275,11 +275,7 @@ impl Device {
         }
         match (&self.os, &self.browser) {
             (None, None) => None,
-            (os, browser) => Some(format!(
-                "{}/{}",
-                os.as_deref().unwrap_or("?"),
-                browser.as_deref().unwrap_or("?")
-            )),
+            (os, browser) => Some(format!("{}/{}", os.as_deref().unwrap_or("?"), browser.as_deref().unwrap_or("?"))),
         }
     }
 }

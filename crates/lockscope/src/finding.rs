@@ -177,7 +177,13 @@ pub struct Window {
 
 impl Finding {
     /// Builds a finding, computing its id, window and evidence cap.
-    pub fn new(rule: RuleId, users: Vec<String>, summary: String, confidence: f64, mut evidence: Vec<Evidence>) -> Self {
+    pub fn new(
+        rule: RuleId,
+        users: Vec<String>,
+        summary: String,
+        confidence: f64,
+        mut evidence: Vec<Evidence>,
+    ) -> Self {
         evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.origin.cmp(&b.origin)));
         evidence.dedup_by(|a, b| a.origin == b.origin);
         let start = evidence.first().map_or(Timestamp::UNIX_EPOCH, |e| e.time);
@@ -229,7 +235,8 @@ fn cap_evidence(evidence: Vec<Evidence>) -> Vec<Evidence> {
         return evidence;
     }
     let step = (n - 1) as f64 / (MAX_EVIDENCE - 1) as f64;
-    let keep: std::collections::BTreeSet<usize> = (0..MAX_EVIDENCE).map(|i| ((i as f64) * step).round() as usize).collect();
+    let keep: std::collections::BTreeSet<usize> =
+        (0..MAX_EVIDENCE).map(|i| ((i as f64) * step).round() as usize).collect();
     evidence.into_iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, e)| e).collect()
 }
 

@@ -110,7 +110,14 @@ impl Resolver {
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.map_err(|e| MappingError { line: i as u64 + 1, reason: e.to_string() })?;
             let names: Vec<&str> = rec.iter().collect();
-            if i == 0 && names.iter().any(|n| matches!(normalise(n).as_str(), "upn" | "userprincipalname" | "object_id" | "objectid" | "sam" | "samaccountname")) {
+            if i == 0
+                && names.iter().any(|n| {
+                    matches!(
+                        normalise(n).as_str(),
+                        "upn" | "userprincipalname" | "object_id" | "objectid" | "sam" | "samaccountname"
+                    )
+                })
+            {
                 continue;
             }
             self.link(&names);

@@ -194,9 +194,8 @@ fn open_zip<R: Read + Seek>(name: &Arc<str>, reader: R, each: &mut impl FnMut(St
         Err(e) => return vec![SourceError::Archive { path: name.to_string(), reason: e.to_string() }],
     };
     let mut errors = Vec::new();
-    let mut names: Vec<(String, usize)> = (0..archive.len())
-        .filter_map(|i| archive.by_index_raw(i).ok().map(|f| (f.name().to_string(), i)))
-        .collect();
+    let mut names: Vec<(String, usize)> =
+        (0..archive.len()).filter_map(|i| archive.by_index_raw(i).ok().map(|f| (f.name().to_string(), i))).collect();
     names.sort();
     for (member, index) in names {
         if member.ends_with('/') {
@@ -259,7 +258,11 @@ mod tests {
 
         let (inputs, errors) = expand(&[dir.path().to_path_buf()]);
         assert!(errors.is_empty());
-        let texts: Vec<_> = inputs.iter().flat_map(read_all).map(|(n, t)| (n.strip_prefix(&format!("{}/", dir.path().display())).unwrap_or(&n).to_string(), t)).collect();
+        let texts: Vec<_> = inputs
+            .iter()
+            .flat_map(read_all)
+            .map(|(n, t)| (n.strip_prefix(&format!("{}/", dir.path().display())).unwrap_or(&n).to_string(), t))
+            .collect();
         assert_eq!(
             texts,
             [

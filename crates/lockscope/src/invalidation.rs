@@ -73,7 +73,9 @@ impl Invalidation {
     pub fn by_other(&self, user_names: &[&str]) -> bool {
         match &self.initiator {
             Some(a) if a.kind == ActorKind::User => {
-                let mine = |v: &Option<String>| v.as_deref().is_some_and(|n| user_names.iter().any(|u| u.eq_ignore_ascii_case(n)));
+                let mine = |v: &Option<String>| {
+                    v.as_deref().is_some_and(|n| user_names.iter().any(|u| u.eq_ignore_ascii_case(n)))
+                };
                 !(mine(&a.id) || mine(&a.name))
             }
             Some(_) => true,
@@ -87,7 +89,10 @@ pub fn is_sync(actor: &Actor) -> bool {
     let hit = |s: &Option<String>| {
         s.as_deref().is_some_and(|n| {
             let n = n.to_ascii_lowercase();
-            n.starts_with("sync_") || n.contains("directory synchronization") || n.contains("azure ad connect") || n.contains("entra connect")
+            n.starts_with("sync_")
+                || n.contains("directory synchronization")
+                || n.contains("azure ad connect")
+                || n.contains("entra connect")
         })
     };
     hit(&actor.name) || hit(&actor.id)
@@ -121,7 +126,13 @@ pub fn collect(events: &[Event], users: &[Option<UserId>], names: &[String]) -> 
     out
 }
 
-fn build(events: &[Event], rows: &[usize], uid: UserId, names: &[String], correlation: Option<String>) -> Option<Invalidation> {
+fn build(
+    events: &[Event],
+    rows: &[usize],
+    uid: UserId,
+    names: &[String],
+    correlation: Option<String>,
+) -> Option<Invalidation> {
     let kinds: Vec<Kind> = rows.iter().map(|&i| events[i].kind).collect();
     if !kinds.iter().any(|k| is_invalidating(*k)) || kinds.contains(&Kind::UserCreated) {
         return None;

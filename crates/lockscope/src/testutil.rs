@@ -7,14 +7,17 @@ use std::path::PathBuf;
 /// `$LOCKSCOPE_CORPUS`), or `None` with a clear note on stderr when the folder is absent, so a
 /// test can skip instead of failing on machines without it. CI has the folder.
 pub fn corpus(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("LOCKSCOPE_CORPUS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-    });
+    let root = std::env::var_os("LOCKSCOPE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
     let path = root.join(rel);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: corpus file {} is absent (set LOCKSCOPE_CORPUS to the shared corpus folder)", path.display());
+        eprintln!(
+            "SKIPPED: corpus file {} is absent (set LOCKSCOPE_CORPUS to the shared corpus folder)",
+            path.display()
+        );
         None
     }
 }

@@ -266,7 +266,18 @@ mod tests {
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for bad in ["", "null", "2025-13-01T00:00:00Z", "13/40/2022 1:00:00 PM", "2025-04-19T25:00Z", "x", "2025-04-19T05:01:07Zjunk", "0/0/0", "/Date(abc)/", "9999999-01-01"] {
+        for bad in [
+            "",
+            "null",
+            "2025-13-01T00:00:00Z",
+            "13/40/2022 1:00:00 PM",
+            "2025-04-19T25:00Z",
+            "x",
+            "2025-04-19T05:01:07Zjunk",
+            "0/0/0",
+            "/Date(abc)/",
+            "9999999-01-01",
+        ] {
             assert!(parse(bad).is_none(), "{bad:?} parsed");
         }
     }

@@ -41,6 +41,36 @@ pub struct Baseline {
     pub devices: BTreeMap<String, BTreeSet<i32>>,
     /// Successful sign-ins in all.
     pub successes: usize,
+    /// Countries whose first success came from an IP and a device never seen before, after the
+    /// user had an established history: a new place, judged when it first appeared (so an
+    /// attacker who comes back the next day does not become "familiar").
+    pub novel_countries: BTreeSet<String>,
+}
+
+/// Countries that look foreign to the user over the whole window, for places that appeared too
+/// early to be judged at first appearance: not the first country the user was seen in, a
+/// minority, with enough successes from other countries, and none of its identified devices ever
+/// used from another country.
+fn early_strangers(per_country: &BTreeMap<String, (usize, BTreeSet<String>)>, first: Option<&str>) -> Vec<String> {
+    let total: usize = per_country.values().map(|(n, _)| n).sum();
+    per_country
+        .iter()
+        .filter(|(c, (n, devices))| {
+            let elsewhere = total - n;
+            let shared = per_country.iter().any(|(o, (_, od))| o != *c && !od.is_disjoint(devices));
+            Some(c.as_str()) != first && elsewhere >= MIN_HISTORY && *n < elsewhere && !shared
+        })
+        .map(|(c, _)| c.clone())
+        .collect()
+}
+
+/// Successes needed before a new place means anything.
+pub const MIN_HISTORY: usize = 3;
+
+/// A device identity that names one machine (its id or name), not a generic OS/browser pair
+/// that thousands of machines share.
+fn device_identity(e: &Event) -> Option<String> {
+    e.device.as_ref().and_then(|d| d.id.clone().or_else(|| d.name.clone()))
 }
 
 /// The day number of an event, for counting distinct days.
@@ -52,11 +82,33 @@ impl Baseline {
     /// Builds the baseline from a user's events.
     pub fn of(events: &[Event], timeline: &Timeline) -> Self {
         let mut b = Baseline::default();
+        let (mut seen_ips, mut seen_devices) = (BTreeSet::new(), BTreeSet::new());
+        // Per country: successes, and the identified devices used from it.
+        let mut per_country: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
+        let mut first_country: Option<String> = None;
         for &i in &timeline.events {
             let e = &events[i];
             if !e.kind.is_user_sign_in() || e.outcome != Outcome::Success {
                 continue;
             }
+            let country = e.location.as_ref().and_then(|l| l.country.as_ref()).map(|c| c.to_ascii_uppercase());
+            let device = device_identity(e);
+            if let Some(c) = &country {
+                let new_country = !b.countries.contains_key(c);
+                let new_ip = e.ip.as_ref().is_none_or(|ip| !seen_ips.contains(ip));
+                let new_device = device.as_ref().is_none_or(|d| !seen_devices.contains(d));
+                if b.successes >= MIN_HISTORY && new_country && new_ip && new_device {
+                    b.novel_countries.insert(c.clone());
+                }
+            }
+            if let Some(c) = &country {
+                first_country.get_or_insert_with(|| c.clone());
+                let entry = per_country.entry(c.clone()).or_default();
+                entry.0 += 1;
+                entry.1.extend(device.clone());
+            }
+            seen_ips.extend(e.ip.clone());
+            seen_devices.extend(device);
             b.successes += 1;
             let d = day(e);
             if let Some(c) = e.location.as_ref().and_then(|l| l.country.clone()) {
@@ -69,6 +121,7 @@ impl Baseline {
                 b.devices.entry(k).or_default().insert(d);
             }
         }
+        b.novel_countries.extend(early_strangers(&per_country, first_country.as_deref()));
         b
     }
 
@@ -76,10 +129,20 @@ impl Baseline {
     /// seen in successes on a day other than its own, or on two or more days.
     pub fn is_familiar(&self, e: &Event) -> bool {
         let d = day(e);
-        let seen_elsewhere = |days: Option<&BTreeSet<i32>>| days.is_some_and(|s| s.iter().any(|x| *x != d) || s.len() >= 2);
+        let seen_elsewhere =
+            |days: Option<&BTreeSet<i32>>| days.is_some_and(|s| s.iter().any(|x| *x != d) || s.len() >= 2);
         let ip = e.ip.as_ref().is_some_and(|ip| seen_elsewhere(self.ips.get(ip)));
         let dev = e.device.as_ref().and_then(|d| d.key()).is_some_and(|k| seen_elsewhere(self.devices.get(&k)));
         ip || dev
+    }
+
+    /// Whether the sign-in comes from a new place: a country that first appeared, after an
+    /// established history, with an IP and a device the user had never used.
+    pub fn is_novel(&self, e: &Event) -> bool {
+        e.location
+            .as_ref()
+            .and_then(|l| l.country.as_ref())
+            .is_some_and(|c| self.novel_countries.contains(&c.to_ascii_uppercase()))
     }
 
     /// Whether the sign-in's country is one the user has succeeded from on another day.

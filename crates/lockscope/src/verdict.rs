@@ -112,7 +112,12 @@ const PRECEDENCE: &[RuleId] = &[
 ];
 
 /// Explains one user from their findings (non-empty). `incidents` are the user's incidents.
-pub fn explain(identity: &Identity, findings: &[Finding], incidents: &[&Incident], counts: Counts) -> Option<AffectedUser> {
+pub fn explain(
+    identity: &Identity,
+    findings: &[Finding],
+    incidents: &[&Incident],
+    counts: Counts,
+) -> Option<AffectedUser> {
     let by = |r: RuleId| findings.iter().find(|f| f.rule == r);
     let compromised = [RuleId::PasswordSpray, RuleId::BruteForce, RuleId::CompromiseIndicators]
         .into_iter()
@@ -145,7 +150,10 @@ pub fn explain(identity: &Identity, findings: &[Finding], incidents: &[&Incident
         confidence *= 0.8;
         explanation.push_str(". Not cleared: one compromise indicator needs review first");
     }
-    if compromised.is_some() && root.rule == RuleId::CompromiseIndicators && by(RuleId::ProviderMassRevocation).is_some() {
+    if compromised.is_some()
+        && root.rule == RuleId::CompromiseIndicators
+        && by(RuleId::ProviderMassRevocation).is_some()
+    {
         explanation.push_str(". Also part of the provider mass event, which does not explain these signs");
     }
     let mut contributing: Vec<RuleId> = findings.iter().map(|f| f.rule).filter(|r| *r != root.rule).collect();
@@ -187,7 +195,9 @@ fn consequence(rule: RuleId, findings: &[Finding]) -> (Verdict, Vec<Action>) {
         RuleId::PasswordSpray | RuleId::BruteForce => (Verdict::NeedsReview, vec![Action::BlockSource]),
         RuleId::LeakedCredentials => (Verdict::NeedsReview, vec![Action::ResetPassword, Action::RevokeSessions]),
         RuleId::StaleCredential => (Verdict::Benign, vec![Action::FixStaleCredential]),
-        RuleId::AdminAction | RuleId::UserError | RuleId::AccountDisabled | RuleId::PasswordExpired => (Verdict::Benign, vec![Action::None]),
+        RuleId::AdminAction | RuleId::UserError | RuleId::AccountDisabled | RuleId::PasswordExpired => {
+            (Verdict::Benign, vec![Action::None])
+        }
         // A rejected token after a known invalidation is the expected effect of it.
         RuleId::TokenRejected if findings.iter().any(|f| f.rule == RuleId::TokenRejected && f.confidence >= 0.9) => {
             (Verdict::Benign, vec![Action::None])

@@ -16,10 +16,16 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<Status> {
     let case_dir = args.output.join("case");
     let cfg = Config { scenario: Scenario::Mixed, users: args.users, seed: args.seed, ..Config::default() };
     lockscope_sim::generate(&cfg, &data).with_context(|| format!("simulating into {}", data.display()))?;
-    output::note(g.quiet, &format!("simulated a {}-user tenant into {}/ (labels in truth.json)\n", args.users, data.display()));
+    output::note(
+        g.quiet,
+        &format!("simulated a {}-user tenant into {}/ (labels in truth.json)\n", args.users, data.display()),
+    );
     let case = analyse(ingest(std::slice::from_ref(&data)), &Settings::default(), None);
     lockscope_report::write_case(&case, &case_dir, Options::default()).context("writing the case folder")?;
     output::data(&lockscope_report::summary(&case))?;
-    output::note(g.quiet, &format!("\nopen {}/report.md, or compare with {}/truth.json", case_dir.display(), data.display()));
+    output::note(
+        g.quiet,
+        &format!("\nopen {}/report.md, or compare with {}/truth.json", case_dir.display(), data.display()),
+    );
     Ok(if case.users.is_empty() { Status::Clean } else { Status::Findings })
 }

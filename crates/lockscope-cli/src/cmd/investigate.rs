@@ -13,7 +13,8 @@ use crate::output;
 pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
     let mapping = match &args.identities {
         Some(path) => {
-            let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open identity mapping", path.display()))?;
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("{}: cannot open identity mapping", path.display()))?;
             let mut r = Resolver::new();
             let rows = r.load_mapping(file).with_context(|| path.display().to_string())?;
             tracing::info!("{}: {rows} identity mappings", path.display());
@@ -23,7 +24,12 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
     };
     let ingested = ingest(&args.paths);
     for f in ingested.files.iter().filter(|f| f.unreadable > 0) {
-        tracing::warn!("{}: {} unreadable records (first: {})", f.file, f.unreadable, f.errors.first().map(|e| format!("{}: {}", e.origin.pos, e.reason)).unwrap_or_default());
+        tracing::warn!(
+            "{}: {} unreadable records (first: {})",
+            f.file,
+            f.unreadable,
+            f.errors.first().map(|e| format!("{}: {}", e.origin.pos, e.reason)).unwrap_or_default()
+        );
     }
     let totals = ingested.totals();
     if totals.files == 0 && !ingested.errors.is_empty() {
@@ -32,11 +38,18 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
     let strict_failure = args.strict && (totals.unreadable > 0 || totals.problems > 0);
     let settings = Settings { min_mass_users: args.min_mass_users, min_spray_users: args.min_spray_users };
     let case = analyse(ingested, &settings, mapping);
-    lockscope_report::write_case(&case, &args.output, Options { events: args.events }).context("writing the case folder")?;
+    lockscope_report::write_case(&case, &args.output, Options { events: args.events })
+        .context("writing the case folder")?;
     match args.format {
         Format::Text => {
             output::data(&lockscope_report::summary(&case))?;
-            output::note(g.quiet, &format!("\ncase written to {}/ (report.md, affected-users.csv, findings.jsonl, …)", args.output.display()));
+            output::note(
+                g.quiet,
+                &format!(
+                    "\ncase written to {}/ (report.md, affected-users.csv, findings.jsonl, …)",
+                    args.output.display()
+                ),
+            );
         }
         Format::Json => {
             let doc = serde_json::json!({
@@ -51,7 +64,12 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         }
     }
     if strict_failure {
-        bail!("--strict: {} unreadable records and {} unreadable inputs (see {}/case.json)", totals.unreadable, totals.problems, args.output.display());
+        bail!(
+            "--strict: {} unreadable records and {} unreadable inputs (see {}/case.json)",
+            totals.unreadable,
+            totals.problems,
+            args.output.display()
+        );
     }
     Ok(if case.users.is_empty() { Status::Clean } else { Status::Findings })
 }

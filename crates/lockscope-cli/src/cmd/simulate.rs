@@ -10,9 +10,11 @@ use crate::output;
 /// Runs the command.
 pub fn run(g: &Global, args: &SimulateArgs) -> anyhow::Result<Status> {
     let scenario: Scenario = args.scenario.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let start = lockscope::time::parse(&args.start).with_context(|| format!("--start {:?} is not a date or time", args.start))?;
+    let start = lockscope::time::parse(&args.start)
+        .with_context(|| format!("--start {:?} is not a date or time", args.start))?;
     let cfg = Config { scenario, users: args.users, seed: args.seed, days: args.days, start, noise: args.noise };
-    let summary = lockscope_sim::generate(&cfg, &args.output).with_context(|| format!("simulating into {}", args.output.display()))?;
+    let summary = lockscope_sim::generate(&cfg, &args.output)
+        .with_context(|| format!("simulating into {}", args.output.display()))?;
     let bytes: u64 = summary.files.iter().map(|f| f.1).sum();
     let records: u64 = summary.files.iter().map(|f| f.2).sum();
     output::note(

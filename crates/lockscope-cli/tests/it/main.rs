@@ -13,7 +13,17 @@ fn lockscope(args: &[&str]) -> Output {
 
 fn simulate(dir: &Path, scenario: &str, users: usize, seed: u64) -> PathBuf {
     let data = dir.join(format!("data-{scenario}-{seed}"));
-    let out = lockscope(&["simulate", "--scenario", scenario, "--users", &users.to_string(), "--seed", &seed.to_string(), "-o", data.to_str().expect("utf-8")]);
+    let out = lockscope(&[
+        "simulate",
+        "--scenario",
+        scenario,
+        "--users",
+        &users.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "-o",
+        data.to_str().expect("utf-8"),
+    ]);
     assert!(out.status.success(), "simulate failed: {}", String::from_utf8_lossy(&out.stderr));
     data
 }
@@ -30,7 +40,8 @@ fn jsonl(path: &Path) -> Vec<Value> {
 
 /// Compares a case with the simulator's truth; returns (right root causes, truth users).
 fn score(data: &Path, case: &Path) -> (usize, usize, Vec<String>) {
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).expect("truth")).expect("json");
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).expect("truth")).expect("json");
     let got: BTreeMap<String, Value> = jsonl(&case.join("affected-users.jsonl"))
         .into_iter()
         .map(|u| (u["user"].as_str().unwrap_or_default().to_string(), u))
@@ -52,7 +63,10 @@ fn score(data: &Path, case: &Path) -> (usize, usize, Vec<String>) {
         if t["verdict"] == "compromised" {
             let actions = g["actions"].as_array().expect("actions");
             assert_ne!(g["verdict"], "false-positive", "compromised user {user} cleared");
-            assert!(!actions.iter().any(|a| a == "confirm-safe" || a == "dismiss-risk"), "compromised user {user} given {actions:?}");
+            assert!(
+                !actions.iter().any(|a| a == "confirm-safe" || a == "dismiss-risk"),
+                "compromised user {user} given {actions:?}"
+            );
         }
     }
     (right, affected.len(), problems)
@@ -70,7 +84,8 @@ fn verdicts_match_the_simulated_truth() {
         let missed = problems.iter().filter(|p| p.starts_with("missed")).count();
         assert_eq!(missed, 0, "seed {seed}: every affected user must be found: {problems:#?}");
         assert!(right as f64 >= 0.95 * total as f64, "seed {seed}: {right}/{total} right root causes: {problems:#?}");
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).expect("truth")).expect("json");
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).expect("truth")).expect("json");
         let extra = jsonl(&case.join("affected-users.jsonl")).len() - total;
         let users = truth["users_total"].as_u64().unwrap_or(0) as usize;
         assert!(extra * 20 <= users, "seed {seed}: {extra} users flagged that truth does not list");
@@ -97,7 +112,15 @@ fn output_is_identical_for_any_thread_count() {
     let many = dir.path().join("many");
     let run = |case: &Path, threads: &str| {
         let out = Command::new(env!("CARGO_BIN_EXE_lockscope"))
-            .args(["--threads", threads, "investigate", data.to_str().expect("utf-8"), "-o", case.to_str().expect("utf-8"), "--events"])
+            .args([
+                "--threads",
+                threads,
+                "investigate",
+                data.to_str().expect("utf-8"),
+                "-o",
+                case.to_str().expect("utf-8"),
+                "--events",
+            ])
             .output()
             .expect("run");
         assert_eq!(out.status.code(), Some(1));
@@ -162,7 +185,10 @@ fn case_folder_from_a_fixed_input_matches_snapshots() {
     let clean = |s: String| s.replace(&root, "[fixtures]");
     insta::assert_snapshot!("summary", clean(String::from_utf8_lossy(&out.stdout).into_owned()));
     insta::assert_snapshot!("report_md", clean(std::fs::read_to_string(case.join("report.md")).expect("report")));
-    insta::assert_snapshot!("affected_users_csv", clean(std::fs::read_to_string(case.join("affected-users.csv")).expect("csv")));
+    insta::assert_snapshot!(
+        "affected_users_csv",
+        clean(std::fs::read_to_string(case.join("affected-users.csv")).expect("csv"))
+    );
 }
 
 #[test]

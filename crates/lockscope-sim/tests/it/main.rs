@@ -6,4 +6,3 @@ mod determinism;
 mod formats;
 mod mace;
 mod scenarios;
-mod dump;

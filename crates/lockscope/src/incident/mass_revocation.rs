@@ -41,10 +41,17 @@ fn initiator_key(a: &Actor) -> String {
 }
 
 /// Finds mass revocations, marks their invalidations, and returns the incidents.
-pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], invalidations: &mut [Invalidation], min_users: usize) -> Vec<Incident> {
+pub fn find(
+    events: &[Event],
+    users: &[Option<UserId>],
+    names: &[String],
+    invalidations: &mut [Invalidation],
+    min_users: usize,
+) -> Vec<Incident> {
     let mut by_initiator: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, inv) in invalidations.iter().enumerate() {
-        let revocation = matches!(inv.kind, InvalidationKind::RefreshTokenRevocation | InvalidationKind::SessionRevocation);
+        let revocation =
+            matches!(inv.kind, InvalidationKind::RefreshTokenRevocation | InvalidationKind::SessionRevocation);
         let Some(actor) = &inv.initiator else { continue };
         if revocation && !is_sync(actor) {
             by_initiator.entry(initiator_key(actor)).or_default().push(i);
@@ -73,7 +80,9 @@ fn leaked_detections(events: &[Event], users: &[Option<UserId>]) -> Vec<(Timesta
     events
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.kind == Kind::RiskDetection && e.risk.as_ref().is_some_and(|r| r.has_type("leakedCredentials")))
+        .filter(|(_, e)| {
+            e.kind == Kind::RiskDetection && e.risk.as_ref().is_some_and(|r| r.has_type("leakedCredentials"))
+        })
         .filter_map(|(i, e)| users[i].map(|u| (e.time, u, i)))
         .collect()
 }
@@ -94,8 +103,10 @@ fn classify(
     let start = rows.iter().map(|&i| invalidations[i].time).min().unwrap_or(first.time);
     let end = rows.iter().map(|&i| invalidations[i].time).max().unwrap_or(first.time);
     let members: BTreeSet<UserId> = rows.iter().map(|&i| invalidations[i].user_id).collect();
-    let member_names: Vec<(String, UserId)> = rows.iter().map(|&i| (invalidations[i].user.clone(), invalidations[i].user_id)).collect();
-    let mut evidence: Vec<Evidence> = rows.iter().take(10).flat_map(|&i| invalidations[i].evidence.iter().take(1).cloned()).collect();
+    let member_names: Vec<(String, UserId)> =
+        rows.iter().map(|&i| (invalidations[i].user.clone(), invalidations[i].user_id)).collect();
+    let mut evidence: Vec<Evidence> =
+        rows.iter().take(10).flat_map(|&i| invalidations[i].evidence.iter().take(1).cloned()).collect();
     let mut signature = vec![format!(
         "{} users had their refresh tokens invalidated by the same initiator within {} minutes",
         members.len(),
@@ -106,7 +117,8 @@ fn classify(
     let name = actor.as_ref().map(describe).unwrap_or_else(|| "unknown initiator".into());
     signature.push(format!("initiator: {name}"));
     if known {
-        signature.push(format!("initiator is the Microsoft first-party app MACE Credential Revocation ({MACE_APP_ID})"));
+        signature
+            .push(format!("initiator is the Microsoft first-party app MACE Credential Revocation ({MACE_APP_ID})"));
     }
     let sp = sp_created_before(events, actor.as_ref(), start);
     if let Some(i) = sp {
@@ -119,19 +131,34 @@ fn classify(
     }
     let lo = start.as_second() - 6 * 3600;
     let hi = end.as_second() + AFTER_SECS;
-    let flagged: BTreeSet<UserId> = leaked.iter().filter(|(t, u, _)| members.contains(u) && (lo..=hi).contains(&t.as_second())).map(|(_, u, _)| *u).collect();
+    let flagged: BTreeSet<UserId> = leaked
+        .iter()
+        .filter(|(t, u, _)| members.contains(u) && (lo..=hi).contains(&t.as_second()))
+        .map(|(_, u, _)| *u)
+        .collect();
     let leaked_share = flagged.len() as f64 / members.len() as f64;
     if !flagged.is_empty() {
         signature.push(format!("{} of {} members got a leakedCredentials detection", flagged.len(), members.len()));
-        evidence.extend(leaked.iter().filter(|(_, u, _)| flagged.contains(u)).take(5).map(|(_, _, i)| note(&events[*i], "risk: leakedCredentials detection")));
+        evidence.extend(
+            leaked
+                .iter()
+                .filter(|(_, u, _)| flagged.contains(u))
+                .take(5)
+                .map(|(_, _, i)| note(&events[*i], "risk: leakedCredentials detection")),
+        );
     }
     let passwordless = passwordless_members(events, users, &members);
     if passwordless > 0 {
-        signature.push(format!("{passwordless} members sign in without a password (a leaked password cannot explain them)"));
+        signature
+            .push(format!("{passwordless} members sign in without a password (a leaked password cannot explain them)"));
     }
     let provider = is_app && (known || sp.is_some() || leaked_share >= 0.5);
     let (kind, confidence) = if provider {
-        let c = 0.6 + if known { 0.15 } else { 0.0 } + if sp.is_some() { 0.1 } else { 0.0 } + 0.1 * leaked_share + if passwordless > 0 { 0.04 } else { 0.0 };
+        let c = 0.6
+            + if known { 0.15 } else { 0.0 }
+            + if sp.is_some() { 0.1 } else { 0.0 }
+            + 0.1 * leaked_share
+            + if passwordless > 0 { 0.04 } else { 0.0 };
         (IncidentKind::ProviderMassRevocation, c.min(0.99))
     } else {
         (IncidentKind::BulkRevocation, 0.8)
@@ -168,7 +195,11 @@ fn sp_created_before(events: &[Event], actor: Option<&Actor>, start: Timestamp) 
         }
         let target = e.detail.target.as_deref().map(str::to_ascii_lowercase);
         let same_name = name.is_some() && target == name;
-        let jit = e.actor.as_ref().and_then(|a| a.name.as_deref()).is_some_and(|n| n.to_ascii_lowercase().contains("jit provisioning"));
+        let jit = e
+            .actor
+            .as_ref()
+            .and_then(|a| a.name.as_deref())
+            .is_some_and(|n| n.to_ascii_lowercase().contains("jit provisioning"));
         (same_name || (jit && name.is_none())).then_some(i)
     })
 }
@@ -178,7 +209,11 @@ fn passwordless_members(events: &[Event], users: &[Option<UserId>], members: &BT
     let mut methods: BTreeMap<UserId, (bool, bool)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let Some(u) = users[i] else { continue };
-        if !members.contains(&u) || !e.kind.is_user_sign_in() || e.outcome != Outcome::Success || e.detail.auth_methods.is_empty() {
+        if !members.contains(&u)
+            || !e.kind.is_user_sign_in()
+            || e.outcome != Outcome::Success
+            || e.detail.auth_methods.is_empty()
+        {
             continue;
         }
         let entry = methods.entry(u).or_default();
@@ -214,13 +249,27 @@ fn leaked_only_bursts(
         if near {
             continue;
         }
-        let member_names: Vec<(String, UserId)> = items.iter().map(|l| (names.get(l.1).cloned().unwrap_or_default(), l.1)).collect();
+        let member_names: Vec<(String, UserId)> =
+            items.iter().map(|l| (names.get(l.1).cloned().unwrap_or_default(), l.1)).collect();
         let evidence = items.iter().take(10).map(|l| note(&events[l.2], "risk: leakedCredentials detection")).collect();
         let signature = vec![
-            format!("{} users got a leakedCredentials detection within {} minutes", members.len(), (end.as_second() - start.as_second()) / 60 + 1),
+            format!(
+                "{} users got a leakedCredentials detection within {} minutes",
+                members.len(),
+                (end.as_second() - start.as_second()) / 60 + 1
+            ),
             "no matching token-revocation burst in the audit data given".to_string(),
         ];
-        out.push(Incident::new(IncidentKind::ProviderMassRevocation, Window { start, end }, None, Vec::new(), signature, 0.6, member_names, evidence));
+        out.push(Incident::new(
+            IncidentKind::ProviderMassRevocation,
+            Window { start, end },
+            None,
+            Vec::new(),
+            signature,
+            0.6,
+            member_names,
+            evidence,
+        ));
     }
     out
 }

@@ -104,7 +104,8 @@ impl Incident {
         if extra.is_empty() {
             return;
         }
-        let mut all: Vec<(String, UserId)> = self.members.drain(..).zip(self.member_ids.drain(..)).chain(extra).collect();
+        let mut all: Vec<(String, UserId)> =
+            self.members.drain(..).zip(self.member_ids.drain(..)).chain(extra).collect();
         all.sort();
         all.dedup();
         self.members = all.iter().map(|(m, _)| m.clone()).collect();

@@ -2,8 +2,8 @@
 //!
 //! A spray tries one or two common passwords against many accounts to stay under lockout
 //! thresholds, so per user it looks like a typo. Seen from the source it is obvious: one IP, many
-//! users, few attempts each, and (unlike an office NAT where people mistype) no successes that
-//! follow. Sources active at the same time are one campaign.
+//! users, few attempts each, and (unlike an office NAT where people mistype) an IP the targets
+//! had never signed in from. Sources active at the same time are one campaign.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +14,8 @@ use crate::identity::UserId;
 
 /// Largest gap between two attempts from one source in one spray.
 const GAP_SECS: i64 = 2 * 3600;
-/// A failure followed by a success from the same IP within this time is a typo, not a spray.
-const TYPO_SECS: i64 = 600;
+/// Fewest users one source must target to be part of a campaign.
+const MIN_USERS_PER_SOURCE: usize = 2;
 /// More attempts than this on one user from one source is brute force, not spraying.
 const MAX_PER_USER: usize = 10;
 
@@ -48,29 +48,39 @@ pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_us
                     per_user.entry(u).or_default().push(i);
                 }
             }
-            let typo = |u: UserId, attempts: &[usize]| {
-                let ok = successes.get(&(*ip, u));
-                attempts.iter().all(|&i| {
-                    let t = events[i].time.as_second();
-                    ok.is_some_and(|s| s.iter().any(|&x| x >= t && x - t <= TYPO_SECS))
-                })
+            // Not a target from this IP: a user for whom it was already a known IP (a success
+            // from it before the failures), like an office NAT where people mistype. A first-ever
+            // success right after a failure is how a spray that worked looks, so it does not count.
+            let own = |u: UserId, attempts: &[usize]| {
+                let first = attempts.iter().map(|&i| events[i].time.as_second()).min().unwrap_or(0);
+                successes.get(&(*ip, u)).is_some_and(|s| s.iter().any(|&x| x < first))
             };
-            let targets = per_user.iter().filter(|(u, a)| !typo(**u, a)).count();
+            let targets: BTreeSet<UserId> = per_user.iter().filter(|(u, a)| !own(**u, a)).map(|(u, _)| *u).collect();
             let max_per_user = per_user.values().map(Vec::len).max().unwrap_or(0);
-            if targets < min_users || max_per_user > MAX_PER_USER {
+            // One IP may hit only a few users of a small tenant; campaigns are judged after the
+            // sources active at the same time are merged.
+            if targets.len() < MIN_USERS_PER_SOURCE || max_per_user > MAX_PER_USER {
                 continue;
             }
+            let rows: Vec<usize> =
+                rows.iter().copied().filter(|i| users[*i].is_some_and(|u| targets.contains(&u))).collect();
             let window = Window { start: events[rows[0]].time, end: events[rows[rows.len() - 1]].time };
-            campaigns.push((window, BTreeSet::from([ip.to_string()]), per_user.keys().copied().collect(), rows.to_vec()));
+            campaigns.push((window, BTreeSet::from([ip.to_string()]), targets, rows));
         }
     }
     merge_overlapping(campaigns)
         .into_iter()
+        .filter(|(_, _, members, _)| members.len() >= min_users)
         .map(|(window, sources, members, rows)| {
             let attempts = rows.len();
             let per_user = attempts as f64 / members.len().max(1) as f64;
             let signature = vec![
-                format!("{} failed sign-ins against {} users from {} source(s)", attempts, members.len(), sources.len()),
+                format!(
+                    "{} failed sign-ins against {} users from {} source(s)",
+                    attempts,
+                    members.len(),
+                    sources.len()
+                ),
                 format!("{per_user:.1} attempts per user on average: under lockout thresholds, the mark of a spray"),
                 format!("sources: {}", sources.iter().cloned().collect::<Vec<_>>().join(", ")),
             ];
@@ -79,12 +89,30 @@ pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_us
                 .take(crate::finding::MAX_EVIDENCE)
                 .map(|&i| {
                     let e = &events[i];
-                    Evidence { origin: e.origin.clone(), time: e.time, note: format!("failed sign-in ({}) from {}", e.code.as_deref().unwrap_or("?"), e.ip.as_deref().unwrap_or("?")) }
+                    Evidence {
+                        origin: e.origin.clone(),
+                        time: e.time,
+                        note: format!(
+                            "failed sign-in ({}) from {}",
+                            e.code.as_deref().unwrap_or("?"),
+                            e.ip.as_deref().unwrap_or("?")
+                        ),
+                    }
                 })
                 .collect();
             let confidence = 0.7 + 0.05 * (sources.len() as f64 - 1.0) + if members.len() >= 20 { 0.1 } else { 0.0 };
-            let members: Vec<(String, UserId)> = members.iter().map(|&u| (names.get(u).cloned().unwrap_or_default(), u)).collect();
-            Incident::new(IncidentKind::PasswordSpray, window, None, sources.into_iter().collect(), signature, confidence.min(0.95), members, evidence)
+            let members: Vec<(String, UserId)> =
+                members.iter().map(|&u| (names.get(u).cloned().unwrap_or_default(), u)).collect();
+            Incident::new(
+                IncidentKind::PasswordSpray,
+                window,
+                None,
+                sources.into_iter().collect(),
+                signature,
+                confidence.min(0.95),
+                members,
+                evidence,
+            )
         })
         .collect()
 }

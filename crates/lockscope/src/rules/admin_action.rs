@@ -50,7 +50,12 @@ impl Rule for AdminAction {
                 _ => "revoked the sessions",
             })
             .collect();
-        let summary = format!("{} {} at {}; the failures that follow are expected", who.first().map_or("an administrator", String::as_str), what[0], first.time);
+        let summary = format!(
+            "{} {} at {}; the failures that follow are expected",
+            who.first().map_or("an administrator", String::as_str),
+            what[0],
+            first.time
+        );
         Some(ctx.finding(self.id(), summary, 0.9, evidence).with_sources(who))
     }
 }

@@ -33,18 +33,28 @@ impl Rule for BruteForce {
                 by_ip.entry(ip).or_default().push(e);
             }
         }
-        let (ip, attempts) = by_ip.into_iter().find(|(_, a)| densest(a) >= MIN_ATTEMPTS && !a.iter().all(|e| ctx.baseline.is_familiar(e)))?;
+        let (ip, attempts) = by_ip
+            .into_iter()
+            .find(|(_, a)| densest(a) >= MIN_ATTEMPTS && !a.iter().all(|e| ctx.baseline.is_familiar(e)))?;
         let first = attempts[0].time;
         let breaches: Vec<_> = ctx
             .iter()
-            .filter(|(_, e)| e.kind.is_user_sign_in() && e.outcome == Outcome::Success && e.ip.as_deref() == Some(ip) && e.time >= first)
+            .filter(|(_, e)| {
+                e.kind.is_user_sign_in()
+                    && e.outcome == Outcome::Success
+                    && e.ip.as_deref() == Some(ip)
+                    && e.time >= first
+            })
             .collect();
         let mut evidence: Vec<_> = attempts.iter().map(|e| cite(e)).collect();
         evidence.extend(breaches.iter().map(|(_, e)| cite(e)));
         let summary = if breaches.is_empty() {
             format!("{} failed password attempts from {ip} starting {first}; no success from it", attempts.len())
         } else {
-            format!("{} failed password attempts from {ip} starting {first}, then a successful sign-in from the same IP", attempts.len())
+            format!(
+                "{} failed password attempts from {ip} starting {first}, then a successful sign-in from the same IP",
+                attempts.len()
+            )
         };
         let finding = ctx.finding(self.id(), summary, 0.85, evidence).with_sources(vec![ip.to_string()]);
         Some(if breaches.is_empty() { finding } else { finding.compromising() })

@@ -1,8 +1,8 @@
 //! `compromise-indicators`: signs that someone other than the user used the account.
 //!
-//! **Detects** independent indicators, each scored: a successful sign-in from an IP and device
-//! the user never uses (and, stronger, from a new country) — only when the user has enough
-//! history to know what is normal; sign-in or user risk detections other than
+//! **Detects** independent indicators, each scored: successful sign-ins from a new country that
+//! first appeared with an IP and a device the user had never used — judged at its first
+//! appearance and only after the user has an established history (`timeline::Baseline`); sign-in or user risk detections other than
 //! `leakedCredentials` that nobody dismissed (`unfamiliarFeatures`, `anomalousToken`,
 //! `unlikelyTravel`, `passwordSpray`, …); security info registered by the user within two days
 //! after such a sign-in (attackers add their own MFA method); an admin's
@@ -20,18 +20,33 @@ use crate::finding::{Evidence, Finding, RuleId};
 /// See the module documentation.
 pub struct CompromiseIndicators;
 
-/// Successes needed before "new place" means anything.
-const MIN_HISTORY: usize = 3;
-
 /// Risk detection types that indicate use by someone else (not leaked credentials, which say
 /// the password is out, not that it was used).
 const COMPROMISE_TYPES: &[&str] = &[
-    "unfamiliarfeatures", "anomaloustoken", "unlikelytravel", "impossibletravel", "mcasimpossibletravel",
-    "maliciousipaddress", "malwareinfectedipaddress", "suspiciousbrowser", "tokenissueranomaly",
-    "suspiciousinboxforwarding", "mcassuspiciousinboxmanipulationrules", "investigationsthreatintelligence",
-    "attackerinthemiddle", "anomaloususeractivity", "suspiciousapitraffic", "attemptedprtaccess",
-    "nationstateip", "passwordspray", "newcountry", "suspiciousipaddress", "adminconfirmedusercompromised",
-    "mcasfinsuspiciousfileaccess", "suspicioussendingpatterns", "userreportedsuspiciousactivity",
+    "unfamiliarfeatures",
+    "anomaloustoken",
+    "unlikelytravel",
+    "impossibletravel",
+    "mcasimpossibletravel",
+    "maliciousipaddress",
+    "malwareinfectedipaddress",
+    "suspiciousbrowser",
+    "tokenissueranomaly",
+    "suspiciousinboxforwarding",
+    "mcassuspiciousinboxmanipulationrules",
+    "investigationsthreatintelligence",
+    "attackerinthemiddle",
+    "anomaloususeractivity",
+    "suspiciousapitraffic",
+    "attemptedprtaccess",
+    "nationstateip",
+    "passwordspray",
+    "newcountry",
+    "suspiciousipaddress",
+    "adminconfirmedusercompromised",
+    "mcasfinsuspiciousfileaccess",
+    "suspicioussendingpatterns",
+    "userreportedsuspiciousactivity",
 ];
 
 fn is_compromise_type(t: &str) -> bool {
@@ -42,7 +57,10 @@ fn is_compromise_type(t: &str) -> bool {
 fn cleared(e: &Event) -> bool {
     e.risk.as_ref().is_some_and(|r| {
         matches!(r.state.as_deref(), Some("dismissed" | "confirmedSafe" | "remediated"))
-            && !matches!(r.detail.as_deref(), Some("userPerformedSecuredPasswordChange" | "userPerformedSecuredPasswordReset"))
+            && !matches!(
+                r.detail.as_deref(),
+                Some("userPerformedSecuredPasswordChange" | "userPerformedSecuredPasswordReset")
+            )
     })
 }
 
@@ -56,22 +74,17 @@ impl Rule for CompromiseIndicators {
         let mut reasons = Vec::new();
         let mut evidence: Vec<Evidence> = Vec::new();
 
-        let strange: Vec<&Event> = if ctx.baseline.successes >= MIN_HISTORY {
-            ctx.iter()
-                .map(|(_, e)| e)
-                .filter(|e| e.kind.is_user_sign_in() && e.outcome == Outcome::Success && !ctx.baseline.is_familiar(e))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let strange: Vec<&Event> = ctx
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| e.kind.is_user_sign_in() && e.outcome == Outcome::Success && ctx.baseline.is_novel(e))
+            .collect();
         if !strange.is_empty() {
             score += 1;
-            let new_country = strange.iter().any(|e| !ctx.baseline.is_familiar_country(e));
-            reasons.push(if new_country {
-                format!("{} successful sign-in(s) from a new country, IP and device", strange.len())
-            } else {
-                format!("{} successful sign-in(s) from an IP and device never used before", strange.len())
-            });
+            reasons.push(format!(
+                "{} successful sign-in(s) from a new country, with an IP and device never used before",
+                strange.len()
+            ));
             evidence.extend(strange.iter().map(|e| cite(e)));
         }
 
@@ -80,37 +93,62 @@ impl Rule for CompromiseIndicators {
             .map(|(_, e)| e)
             .filter(|e| {
                 let typed = e.risk.as_ref().is_some_and(|r| r.event_types.iter().any(|t| is_compromise_type(t)));
-                let relevant = e.kind == Kind::RiskDetection || (e.kind.is_user_sign_in() && e.outcome == Outcome::Success);
+                let relevant =
+                    e.kind == Kind::RiskDetection || (e.kind.is_user_sign_in() && e.outcome == Outcome::Success);
                 relevant && typed && !cleared(e)
             })
             .collect();
         if !risky.is_empty() {
             score += 1;
-            let mut types: Vec<String> = risky.iter().flat_map(|e| e.risk.iter().flat_map(|r| r.event_types.clone())).filter(|t| is_compromise_type(t)).collect();
+            let mut types: Vec<String> = risky
+                .iter()
+                .flat_map(|e| e.risk.iter().flat_map(|r| r.event_types.clone()))
+                .filter(|t| is_compromise_type(t))
+                .collect();
             types.sort();
             types.dedup();
             reasons.push(format!("risk detections: {}", types.join(", ")));
             evidence.extend(risky.iter().map(|e| cite(e)));
+            // The successes from the flagged IPs show what the detection was about.
+            let flagged: Vec<&str> = risky.iter().filter_map(|e| e.ip.as_deref()).collect();
+            evidence.extend(
+                ctx.iter()
+                    .map(|(_, e)| e)
+                    .filter(|e| e.kind.is_user_sign_in() && e.outcome == Outcome::Success)
+                    .filter(|e| e.ip.as_deref().is_some_and(|ip| flagged.contains(&ip)))
+                    .map(cite),
+            );
         }
 
-        let first_strange = strange.first().map(|e| e.time.as_second());
+        // Attackers register their own MFA method: a change by the user from an attacker IP, or
+        // within two days after a strange or risky sign-in, is a third, independent indicator.
+        let bad_ips: Vec<&str> = strange.iter().chain(risky.iter()).filter_map(|e| e.ip.as_deref()).collect();
+        let first_bad = strange.iter().chain(risky.iter()).map(|e| e.time.as_second()).min();
         let persistence: Vec<&Event> = ctx
             .iter()
             .map(|(_, e)| e)
             .filter(|e| e.kind == Kind::AuthMethodChanged)
             .filter(|e| e.actor.as_ref().is_none_or(|a| a.kind == ActorKind::User && !e_is_admin(a, ctx)))
-            .filter(|e| first_strange.is_some_and(|t| (0..=2 * 86_400).contains(&(e.time.as_second() - t))))
+            .filter(|e| {
+                e.ip.as_deref().is_some_and(|ip| bad_ips.contains(&ip))
+                    || first_bad.is_some_and(|t| (0..=2 * 86_400).contains(&(e.time.as_second() - t)))
+            })
             .collect();
         if !persistence.is_empty() {
             score += 1;
-            reasons.push("security info registered right after the unfamiliar sign-in".into());
+            reasons.push("security info registered by the account right after the suspicious sign-in".into());
             evidence.extend(persistence.iter().map(|e| cite(e)));
         }
 
         let confirmed: Vec<&Event> = ctx
             .iter()
             .map(|(_, e)| e)
-            .filter(|e| e.risk.as_ref().is_some_and(|r| r.state.as_deref() == Some("confirmedCompromised") || r.detail.as_deref() == Some("adminConfirmedUserCompromised")))
+            .filter(|e| {
+                e.risk.as_ref().is_some_and(|r| {
+                    r.state.as_deref() == Some("confirmedCompromised")
+                        || r.detail.as_deref() == Some("adminConfirmedUserCompromised")
+                })
+            })
             .collect();
         if !confirmed.is_empty() {
             score += 2;
@@ -118,13 +156,19 @@ impl Rule for CompromiseIndicators {
             evidence.extend(confirmed.iter().map(|e| cite(e)));
         }
 
-        if score == 0 {
+        // A new country alone is travel until something else says otherwise; risk detections
+        // alone are Microsoft's own signal and are worth a review.
+        if score == 0 || (score == 1 && !strange.is_empty()) {
             return None;
         }
         let strong = score >= 2;
         let summary = format!(
             "{}: {}",
-            if strong { "the account shows signs of use by someone else" } else { "one indicator of possible compromise" },
+            if strong {
+                "the account shows signs of use by someone else"
+            } else {
+                "one indicator of possible compromise"
+            },
             reasons.join("; ")
         );
         let confidence = if strong { 0.75 + 0.08 * f64::from(score.min(4) - 1) } else { 0.5 };

@@ -28,7 +28,9 @@ impl Rule for LeakedCredentials {
         }
         let hits: Vec<_> = ctx
             .iter()
-            .filter(|(_, e)| e.kind == Kind::RiskDetection && e.risk.as_ref().is_some_and(|r| r.has_type("leakedCredentials")))
+            .filter(|(_, e)| {
+                e.kind == Kind::RiskDetection && e.risk.as_ref().is_some_and(|r| r.has_type("leakedCredentials"))
+            })
             .collect();
         let (_, first) = hits.first()?;
         let evidence = hits.iter().map(|(_, e)| cite(e)).collect();

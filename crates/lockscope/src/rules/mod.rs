@@ -117,11 +117,12 @@ pub fn describe(e: &Event) -> String {
                 ),
             }
         }
-        Kind::RiskDetection => format!("risk detection {}", e.risk.as_ref().map(|r| r.event_types.join(",")).unwrap_or_default()),
-        Kind::RiskState => format!(
-            "risky-user state {}",
-            e.risk.as_ref().and_then(|r| r.state.clone()).unwrap_or_default()
-        ),
+        Kind::RiskDetection => {
+            format!("risk detection {}", e.risk.as_ref().map(|r| r.event_types.join(",")).unwrap_or_default())
+        }
+        Kind::RiskState => {
+            format!("risky-user state {}", e.risk.as_ref().and_then(|r| r.state.clone()).unwrap_or_default())
+        }
         _ => format!("audit: {}", e.detail.activity.as_deref().unwrap_or(e.kind.as_str())),
     };
     if let Some(ip) = &e.ip {

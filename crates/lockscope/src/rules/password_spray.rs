@@ -30,14 +30,25 @@ impl Rule for PasswordSpray {
         let first = attempts.first().map(|(_, e)| e.time)?;
         let breaches: Vec<_> = ctx
             .iter()
-            .filter(|(_, e)| e.kind.is_user_sign_in() && e.outcome == Outcome::Success && from_source(&e.ip) && e.time >= first)
+            .filter(|(_, e)| {
+                e.kind.is_user_sign_in() && e.outcome == Outcome::Success && from_source(&e.ip) && e.time >= first
+            })
             .collect();
         let mut evidence: Vec<_> = attempts.iter().map(|(_, e)| cite(e)).collect();
         evidence.extend(breaches.iter().map(|(_, e)| cite(e)));
         let summary = if breaches.is_empty() {
-            format!("{} failed attempts from a spray against {} users ({}); no success from its sources", attempts.len(), inc.members.len(), inc.id)
+            format!(
+                "{} failed attempts from a spray against {} users ({}); no success from its sources",
+                attempts.len(),
+                inc.members.len(),
+                inc.id
+            )
         } else {
-            format!("targeted by a spray against {} users ({}) and signed in successfully from a spray source afterwards", inc.members.len(), inc.id)
+            format!(
+                "targeted by a spray against {} users ({}) and signed in successfully from a spray source afterwards",
+                inc.members.len(),
+                inc.id
+            )
         };
         let finding = ctx.finding(self.id(), summary, inc.confidence, evidence).with_sources(inc.sources.clone());
         Some(if breaches.is_empty() { finding } else { finding.compromising() })

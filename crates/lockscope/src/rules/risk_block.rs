@@ -23,7 +23,8 @@ impl Rule for RiskBlock {
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let hits = ctx.failures(|f| f == Failure::RiskBlocked);
         let (_, first) = hits.first()?;
-        let mut policies: Vec<String> = hits.iter().flat_map(|(_, e)| e.detail.blocking_policies.iter().cloned()).collect();
+        let mut policies: Vec<String> =
+            hits.iter().flat_map(|(_, e)| e.detail.blocking_policies.iter().cloned()).collect();
         policies.sort();
         policies.dedup();
         let by = if policies.is_empty() { String::new() } else { format!(" by {}", policies.join(", ")) };

@@ -61,7 +61,11 @@ impl Rule for StaleCredential {
             .iter()
             .filter(|i| matches!(i.kind, InvalidationKind::PasswordChange | InvalidationKind::PasswordReset))
             .map(|i| (i.time, i.evidence.clone()))
-            .chain(ctx.iter().filter(|(_, e)| matches!(e.kind, Kind::PasswordChange | Kind::PasswordReset)).map(|(_, e)| (e.time, vec![cite(e)])))
+            .chain(
+                ctx.iter()
+                    .filter(|(_, e)| matches!(e.kind, Kind::PasswordChange | Kind::PasswordReset))
+                    .map(|(_, e)| (e.time, vec![cite(e)])),
+            )
             .min_by_key(|(t, _)| *t);
         let since = change.as_ref().map(|(t, _)| *t);
         let mut per_client: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
@@ -75,7 +79,8 @@ impl Rule for StaleCredential {
         }
         let min = if since.is_some() { MIN_AFTER_CHANGE } else { MIN_WITHOUT_CHANGE };
         let (name, fails) = per_client.into_iter().find(|(c, fails)| {
-            let bad: Vec<i64> = fails.iter().filter(|e| e.failure == Some(Failure::BadPassword)).map(|e| e.time.as_second()).collect();
+            let bad: Vec<i64> =
+                fails.iter().filter(|e| e.failure == Some(Failure::BadPassword)).map(|e| e.time.as_second()).collect();
             let familiar = fails.iter().any(|e| ctx.baseline.is_familiar(e));
             let span = bad.last().zip(bad.first()).map_or(0, |(l, f)| l - f);
             let recovered = since.is_none() && succeeded_between(ctx, c, fails);
@@ -85,9 +90,23 @@ impl Rule for StaleCredential {
         let (summary, confidence) = match change {
             Some((t, ev)) => {
                 evidence.extend(ev);
-                (format!("{name} keeps failing with the old password after the password change of {t}: {} failures at a regular interval ({})", fails.len(), describe(fails[0])), 0.85)
+                (
+                    format!(
+                        "{name} keeps failing with the old password after the password change of {t}: {} failures at a regular interval ({})",
+                        fails.len(),
+                        describe(fails[0])
+                    ),
+                    0.85,
+                )
             }
-            None => (format!("{name} fails {} times at a regular interval: a stored password is out of date ({})", fails.len(), describe(fails[0])), 0.6),
+            None => (
+                format!(
+                    "{name} fails {} times at a regular interval: a stored password is out of date ({})",
+                    fails.len(),
+                    describe(fails[0])
+                ),
+                0.6,
+            ),
         };
         Some(ctx.finding(self.id(), summary, confidence, evidence).with_sources(vec![name]))
     }
@@ -96,5 +115,7 @@ impl Rule for StaleCredential {
 /// Whether the same client signed in successfully between its first and last failure.
 fn succeeded_between(ctx: &UserCtx<'_>, name: &str, fails: &[&Event]) -> bool {
     let (Some(first), Some(last)) = (fails.first(), fails.last()) else { return false };
-    ctx.iter().any(|(_, e)| e.outcome == Outcome::Success && e.time > first.time && e.time < last.time && client(e).as_deref() == Some(name))
+    ctx.iter().any(|(_, e)| {
+        e.outcome == Outcome::Success && e.time > first.time && e.time < last.time && client(e).as_deref() == Some(name)
+    })
 }

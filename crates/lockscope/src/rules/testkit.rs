@@ -5,7 +5,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::case::{Case, Settings, analyse};
-use crate::event::{Actor, ActorKind, App, Detail, Device, Event, Failure, Ids, Kind, Location, Origin, Outcome, Position, Principal, Risk};
+use crate::event::{
+    Actor, ActorKind, App, Detail, Device, Event, Failure, Ids, Kind, Location, Origin, Outcome, Position, Principal,
+    Risk,
+};
 use crate::ingest::Ingested;
 use crate::verdict::AffectedUser;
 
@@ -64,7 +67,15 @@ impl Tenant {
     }
 
     /// A sign-in with an AADSTS code from an IP, device and country.
-    pub fn signin(&mut self, user: &str, time: Timestamp, code: u32, ip: &str, device: &str, country: &str) -> &mut Event {
+    pub fn signin(
+        &mut self,
+        user: &str,
+        time: Timestamp,
+        code: u32,
+        ip: &str,
+        device: &str,
+        country: &str,
+    ) -> &mut Event {
         let (outcome, failure) = failure_of(code);
         let e = self.push(Kind::SignIn, time, user);
         e.outcome = outcome;
@@ -87,7 +98,15 @@ impl Tenant {
     }
 
     /// An audit row of `kind` about `user` by `actor`, in correlation `corr`.
-    pub fn audit(&mut self, kind: Kind, user: &str, time: Timestamp, actor: Actor, corr: &str, activity: &str) -> &mut Event {
+    pub fn audit(
+        &mut self,
+        kind: Kind,
+        user: &str,
+        time: Timestamp,
+        actor: Actor,
+        corr: &str,
+        activity: &str,
+    ) -> &mut Event {
         let e = self.push(kind, time, user);
         e.outcome = Outcome::Success;
         e.actor = Some(actor);
@@ -113,7 +132,11 @@ impl Tenant {
         let e = self.push(Kind::ServicePrincipalCreated, time, "");
         e.user = None;
         e.detail.target = Some(name.to_string());
-        e.actor = Some(Actor { kind: ActorKind::System, id: None, name: Some("Microsoft Azure AD Internal - Jit Provisioning".into()) });
+        e.actor = Some(Actor {
+            kind: ActorKind::System,
+            id: None,
+            name: Some("Microsoft Azure AD Internal - Jit Provisioning".into()),
+        });
     }
 
     /// Runs the analysis.

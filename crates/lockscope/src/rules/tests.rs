@@ -14,7 +14,14 @@ fn mace_tenant(app_id: Option<&str>, name: &str, members: usize) -> Tenant {
         let u = format!("user{n}@contoso.com");
         t.routine(&u, 5);
         let corr = format!("c{n}");
-        t.audit(Kind::TokenInvalidation, &u, at(n as i64), app(app_id, name), &corr, "Update StsRefreshTokenValidFrom Timestamp");
+        t.audit(
+            Kind::TokenInvalidation,
+            &u,
+            at(n as i64),
+            app(app_id, name),
+            &corr,
+            "Update StsRefreshTokenValidFrom Timestamp",
+        );
         t.audit(Kind::UserUpdated, &u, at(n as i64), app(app_id, name), &corr, "Update user");
         t.detection(&u, at(n as i64 + 5), "leakedCredentials", "atRisk");
         t.signin(&u, at(n as i64 + 30), 53003, "10.0.0.1", "laptop", "US");
@@ -91,7 +98,14 @@ mod admin_action {
             let u = format!("user{n}@contoso.com");
             t.routine(&u, 3);
             let corr = format!("c{n}");
-            t.audit(Kind::TokenInvalidation, &u, at(n), user_actor("adm@contoso.com"), &corr, "Update StsRefreshTokenValidFrom Timestamp");
+            t.audit(
+                Kind::TokenInvalidation,
+                &u,
+                at(n),
+                user_actor("adm@contoso.com"),
+                &corr,
+                "Update StsRefreshTokenValidFrom Timestamp",
+            );
             t.audit(Kind::UserUpdated, &u, at(n), user_actor("adm@contoso.com"), &corr, "Update user");
             t.signin(&u, at(n + 20), 50173, "10.0.0.1", "laptop", "US");
         }
@@ -107,8 +121,22 @@ mod admin_action {
     fn own_password_change_is_not_an_admin_action() {
         let mut t = Tenant::default();
         t.routine("ana@contoso.com", 3);
-        t.audit(Kind::PasswordChange, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Change user password");
-        t.audit(Kind::TokenInvalidation, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Update StsRefreshTokenValidFrom Timestamp");
+        t.audit(
+            Kind::PasswordChange,
+            "ana@contoso.com",
+            at(0),
+            user_actor("ana@contoso.com"),
+            "p1",
+            "Change user password",
+        );
+        t.audit(
+            Kind::TokenInvalidation,
+            "ana@contoso.com",
+            at(0),
+            user_actor("ana@contoso.com"),
+            "p1",
+            "Update StsRefreshTokenValidFrom Timestamp",
+        );
         t.signin("ana@contoso.com", at(5), 50173, "10.0.0.1", "phone", "US");
         let case = t.analyse();
         let u = verdict_of(&case, "ana@contoso.com").expect("affected");
@@ -120,7 +148,14 @@ mod admin_action {
     fn add_user_is_not_a_revocation() {
         let mut t = Tenant::default();
         t.audit(Kind::UserCreated, "new@contoso.com", at(0), user_actor("adm@contoso.com"), "a1", "Add user");
-        t.audit(Kind::TokenInvalidation, "new@contoso.com", at(0), user_actor("adm@contoso.com"), "a1", "Update StsRefreshTokenValidFrom Timestamp");
+        t.audit(
+            Kind::TokenInvalidation,
+            "new@contoso.com",
+            at(0),
+            user_actor("adm@contoso.com"),
+            "a1",
+            "Update StsRefreshTokenValidFrom Timestamp",
+        );
         let case = t.analyse();
         assert!(case.invalidations.is_empty());
         assert!(case.users.is_empty());
@@ -195,8 +230,22 @@ mod stale_credential {
         for d in 1..4 {
             t.signin("ana@contoso.com", at(-d * 1440 + 60), 0, "10.0.0.1", "iphone", "US");
         }
-        t.audit(Kind::PasswordChange, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Change user password");
-        t.audit(Kind::TokenInvalidation, "ana@contoso.com", at(0), user_actor("ana@contoso.com"), "p1", "Update StsRefreshTokenValidFrom Timestamp");
+        t.audit(
+            Kind::PasswordChange,
+            "ana@contoso.com",
+            at(0),
+            user_actor("ana@contoso.com"),
+            "p1",
+            "Change user password",
+        );
+        t.audit(
+            Kind::TokenInvalidation,
+            "ana@contoso.com",
+            at(0),
+            user_actor("ana@contoso.com"),
+            "p1",
+            "Update StsRefreshTokenValidFrom Timestamp",
+        );
         for n in 0..10 {
             t.signin("ana@contoso.com", at(10 + n * 15), 50126, "10.0.0.1", "iphone", "US");
         }
@@ -223,7 +272,10 @@ mod user_error {
         t.signin("ana@contoso.com", at(20), 0, "10.0.0.1", "laptop", "US");
         let case = t.analyse();
         let u = verdict_of(&case, "ana@contoso.com").expect("affected");
-        assert_eq!((u.root_cause, u.verdict, u.actions.clone()), (RuleId::UserError, Verdict::Benign, vec![Action::None]));
+        assert_eq!(
+            (u.root_cause, u.verdict, u.actions.clone()),
+            (RuleId::UserError, Verdict::Benign, vec![Action::None])
+        );
     }
 }
 

@@ -29,7 +29,9 @@ impl Rule for TokenRejected {
                 evidence.extend(inv.evidence.iter().cloned());
                 (format!("{} token refreshes rejected after the invalidation of {}", hits.len(), inv.time), 0.9)
             }
-            None => (format!("{} token refreshes rejected as revoked (no invalidation in the data given)", hits.len()), 0.6),
+            None => {
+                (format!("{} token refreshes rejected as revoked (no invalidation in the data given)", hits.len()), 0.6)
+            }
         };
         Some(ctx.finding(self.id(), summary, confidence, evidence))
     }

@@ -34,14 +34,22 @@ impl Rule for UserError {
         let mut start = 0;
         while start < fails.len() {
             let first = fails[start].1;
-            let burst: Vec<&Event> = fails[start..].iter().map(|(_, e)| *e).take_while(|e| secs(first, e) <= BURST_SECS && same_client(first, e)).collect();
+            let burst: Vec<&Event> = fails[start..]
+                .iter()
+                .map(|(_, e)| *e)
+                .take_while(|e| secs(first, e) <= BURST_SECS && same_client(first, e))
+                .collect();
             let last = burst[burst.len() - 1];
             let familiar = ctx.baseline.is_familiar(first);
             let after_change = changes.iter().any(|&c| (0..=86_400).contains(&(first.time.as_second() - c)));
             let locked = burst.iter().any(|e| e.failure == Some(Failure::Locked));
             if (burst.len() >= MIN_FAILURES || locked) && familiar && !after_change {
                 let success = ctx.iter().map(|(_, e)| e).find(|e| {
-                    e.kind.is_user_sign_in() && e.outcome == Outcome::Success && e.time > last.time && secs(last, e) <= RECOVERY_SECS && same_client(first, e)
+                    e.kind.is_user_sign_in()
+                        && e.outcome == Outcome::Success
+                        && e.time > last.time
+                        && secs(last, e) <= RECOVERY_SECS
+                        && same_client(first, e)
                 });
                 if let Some(ok) = success {
                     let mut evidence: Vec<_> = burst.iter().map(|e| cite(e)).collect();

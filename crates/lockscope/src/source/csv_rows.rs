@@ -82,7 +82,17 @@ mod tests {
                     2025-04-19T05:01:07Z,abc,4134,,refreshToken,'-xMFjTVvJPE2OChJx_YE-A\n\
                     \"2025-04-19T05:02:07Z\",\"multi\nline\",1,none,refreshToken,x\n";
         let (rdr, headers) = open(data.as_bytes()).expect("header");
-        assert_eq!(headers, ["Date (UTC)", "Application ID", "Autonomous system number", "Incoming token type", "Incoming token type", "Unique token identifier"]);
+        assert_eq!(
+            headers,
+            [
+                "Date (UTC)",
+                "Application ID",
+                "Autonomous system number",
+                "Incoming token type",
+                "Incoming token type",
+                "Unique token identifier"
+            ]
+        );
         let rows: Vec<_> = rows(rdr, headers).collect();
         let (pos, first) = &rows[0];
         let first = first.as_ref().expect("row");
@@ -105,6 +115,14 @@ mod tests {
         let data = "a,b\n1,2\n1,2,3\n4\n5,6\n";
         let (rdr, headers) = open(data.as_bytes()).expect("header");
         let got: Vec<_> = rows(rdr, headers).map(|(p, r)| (p, r.is_ok())).collect();
-        assert_eq!(got, [(Position::Line(2), true), (Position::Line(3), false), (Position::Line(4), true), (Position::Line(5), true)]);
+        assert_eq!(
+            got,
+            [
+                (Position::Line(2), true),
+                (Position::Line(3), false),
+                (Position::Line(4), true),
+                (Position::Line(5), true)
+            ]
+        );
     }
 }

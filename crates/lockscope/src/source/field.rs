@@ -48,14 +48,13 @@ impl<'a> Rec<'a> {
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for name in names {
             if let Some(v) = self.map.get(*name)
-                && !is_absent(v) {
-                    return Some(v);
-                }
+                && !is_absent(v)
+            {
+                return Some(v);
+            }
             // The same name in another case (`IPAddress` for `ipAddress`) may hold the value.
-            let other = self
-                .map
-                .iter()
-                .find(|(k, v)| k.as_str() != *name && k.eq_ignore_ascii_case(name) && !is_absent(v));
+            let other =
+                self.map.iter().find(|(k, v)| k.as_str() != *name && k.eq_ignore_ascii_case(name) && !is_absent(v));
             if let Some((_, v)) = other {
                 return Some(v);
             }
@@ -65,9 +64,7 @@ impl<'a> Rec<'a> {
 
     /// Whether any of `names` is present as a key, even with an absent value.
     pub fn has(&self, names: &[&str]) -> bool {
-        names
-            .iter()
-            .any(|n| self.map.contains_key(*n) || self.map.keys().any(|k| k.eq_ignore_ascii_case(n)))
+        names.iter().any(|n| self.map.contains_key(*n) || self.map.keys().any(|k| k.eq_ignore_ascii_case(n)))
     }
 
     /// A string field; numbers and booleans are rendered as text. Trimmed; absent values are `None`.
@@ -173,9 +170,10 @@ pub fn strings_of(v: &Value) -> Vec<String> {
         Value::String(s) => {
             let t = s.trim();
             if t.starts_with('[')
-                && let Ok(inner) = serde_json::from_str::<Value>(t) {
-                    return strings_of(&inner);
-                }
+                && let Ok(inner) = serde_json::from_str::<Value>(t)
+            {
+                return strings_of(&inner);
+            }
             t.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
         }
         _ => Vec::new(),

@@ -30,13 +30,12 @@ pub enum Layout {
 /// Decides the layout from the first bytes of the stream.
 pub fn layout(head: &[u8]) -> Layout {
     let head = strip_bom(head);
-    let first_line = head
-        .split(|&b| b == b'\n')
-        .map(<[u8]>::trim_ascii)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
+    let first_line = head.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).find(|l| !l.is_empty()).unwrap_or_default();
     let starts_doc = matches!(first_line.first(), Some(b'[' | b'{'));
-    if starts_doc && serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_ok() && first_line.first() == Some(&b'{') {
+    if starts_doc
+        && serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_ok()
+        && first_line.first() == Some(&b'{')
+    {
         return Layout::Lines;
     }
     if starts_doc {
@@ -70,9 +69,9 @@ pub fn expand(v: Value, mut emit: impl FnMut(Value)) {
 /// array of objects, beside nothing but `@odata.*` annotations and at most a couple of keys.
 /// A record that merely has a `value` field is not a wrapper.
 fn wrapper_key(map: &serde_json::Map<String, Value>) -> Option<&'static str> {
-    let key = ["value", "records", "Value", "Records"].into_iter().find(|k| {
-        matches!(map.get(*k), Some(Value::Array(items)) if items.iter().all(Value::is_object))
-    })?;
+    let key = ["value", "records", "Value", "Records"]
+        .into_iter()
+        .find(|k| matches!(map.get(*k), Some(Value::Array(items)) if items.iter().all(Value::is_object)))?;
     let others = map.keys().filter(|k| k.as_str() != key && !k.starts_with("@odata")).count();
     (others <= 1).then_some(key)
 }
@@ -118,7 +117,8 @@ impl<R: BufRead> Records<R> {
             Ok((n, overlong)) => {
                 self.offset += n as u64;
                 if overlong {
-                    self.pending.push_back((Position::Line(line_no), Err(format!("line longer than {MAX_RECORD} bytes"))));
+                    self.pending
+                        .push_back((Position::Line(line_no), Err(format!("line longer than {MAX_RECORD} bytes"))));
                     return;
                 }
                 let mut text = buf.trim_ascii();
@@ -383,7 +383,10 @@ impl DocState {
     fn finish(&mut self) -> Option<String> {
         if self.capturing {
             self.capturing = false;
-            return Some(format!("truncated: record starting at byte {} is cut off by the end of the file", self.start));
+            return Some(format!(
+                "truncated: record starting at byte {} is cut off by the end of the file",
+                self.start
+            ));
         }
         if self.depth > 0 || self.in_string {
             return Some("truncated: the document ends inside an unclosed value".into());

@@ -55,14 +55,16 @@ pub fn detect(head: &[u8]) -> Format {
     let header = &text[..line_end];
     if memchr::memchr(b',', header).is_some()
         && let Ok((_, headers)) = csv_rows::open(header)
-            && let Some(kind) = entra::classify_csv(&headers) {
-                return Format::EntraCsv(kind);
-            }
+        && let Some(kind) = entra::classify_csv(&headers)
+    {
+        return Format::EntraCsv(kind);
+    }
     // JSON behind a syslog prefix (`2025-02-02T00:27:59+08:00 HOST {"time": …}`).
     if let Some(brace) = memchr::memchr(b'{', header)
-        && serde_json::from_slice::<serde::de::IgnoredAny>(header[brace..].trim_ascii_end()).is_ok() {
-            return Format::Json(json_stream::Layout::Lines);
-        }
+        && serde_json::from_slice::<serde::de::IgnoredAny>(header[brace..].trim_ascii_end()).is_ok()
+    {
+        return Format::Json(json_stream::Layout::Lines);
+    }
     Format::Unknown
 }
 
@@ -180,10 +182,12 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
             Err(reason) => report.problem = Some(reason),
         },
         Format::Unknown => {
-            report.skipped = Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());
+            report.skipped =
+                Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());
         }
     }
-    let all_foreign = report.events == 0 && report.ignored == 0 && report.unreadable > 0 && foreign == report.unreadable;
+    let all_foreign =
+        report.events == 0 && report.ignored == 0 && report.unreadable > 0 && foreign == report.unreadable;
     if all_foreign {
         // JSON, but of another kind (a tool's own output, a config file): skip it as a whole.
         report.skipped = Some(format!("JSON without any Entra or Azure record ({} records)", report.records));

@@ -63,7 +63,10 @@ fn fixtures_read_the_same_compressed_and_plain() {
     let a = ingest(&[plain]);
     let b = ingest(&[gz]);
     assert_eq!((a.events.len(), a.duplicates), (3, 1), "the two identical rows are one record");
-    assert_eq!(a.events.iter().map(|e| (e.time, e.kind)).collect::<Vec<_>>(), b.events.iter().map(|e| (e.time, e.kind)).collect::<Vec<_>>());
+    assert_eq!(
+        a.events.iter().map(|e| (e.time, e.kind)).collect::<Vec<_>>(),
+        b.events.iter().map(|e| (e.time, e.kind)).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -82,7 +85,10 @@ fn unknown_and_damaged_inputs_are_reported_not_fatal() {
     assert!(by_name("notes.txt").skipped.as_deref().is_some_and(|p| p.starts_with("unrecognised format")));
     assert_eq!(by_name("empty.json").skipped.as_deref(), Some("empty"));
     let other = by_name("package.json");
-    assert_eq!((other.unreadable, other.skipped.as_deref()), (0, Some("JSON without any Entra or Azure record (1 records)")));
+    assert_eq!(
+        (other.unreadable, other.skipped.as_deref()),
+        (0, Some("JSON without any Entra or Azure record (1 records)"))
+    );
     let mixed = by_name("mixed.jsonl");
     assert_eq!((mixed.events, mixed.unreadable), (4, 1));
     assert_eq!(mixed.errors[0].origin.pos, lockscope::Position::Line(2));

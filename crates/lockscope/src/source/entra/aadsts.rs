@@ -33,16 +33,13 @@ use crate::event::{Failure, Outcome};
 ///   normal prompt.
 /// * 50058: silent sign-in without enough session information; the client falls back to an
 ///   interactive prompt. Very common in non-interactive logs, and not a credential failure.
-const INTERRUPTS: &[i64] = &[
-    50140, 50074, 50076, 50079, 50072, 50097, 50125, 50158, 16000, 16001, 50199, 81010, 81012,
-    50058,
-];
+const INTERRUPTS: &[i64] =
+    &[50140, 50074, 50076, 50079, 50072, 50097, 50125, 50158, 16000, 16001, 50199, 81010, 81012, 50058];
 
 /// Credential failures: the password was wrong or the account does not exist.
 ///
 /// 50126 counts toward smart lockout; 50034 is typical of sprays and enumeration.
-const CREDENTIAL: &[(i64, Failure)] =
-    &[(50126, Failure::BadPassword), (50034, Failure::UnknownUser)];
+const CREDENTIAL: &[(i64, Failure)] = &[(50126, Failure::BadPassword), (50034, Failure::UnknownUser)];
 
 /// Account state: locked (smart lockout, or a sign-in from an IP with malicious activity),
 /// disabled by an admin, or password expired (cloud 50055, on-premises 50144). Lock and disable
@@ -58,11 +55,8 @@ const ACCOUNT: &[(i64, Failure)] = &[
 /// tenant), 53004 (MFA registration blocked because of risk) and 50135 (password change required
 /// because of account risk: formats.md §5 lists it as risk remediation, and the sign-in does not
 /// complete until the user changes the password).
-const RISK: &[(i64, Failure)] = &[
-    (53011, Failure::RiskBlocked),
-    (53004, Failure::RiskBlocked),
-    (50135, Failure::RiskBlocked),
-];
+const RISK: &[(i64, Failure)] =
+    &[(53011, Failure::RiskBlocked), (53004, Failure::RiskBlocked), (50135, Failure::RiskBlocked)];
 
 /// Policy blocks: Conditional Access (53003), a tenant security policy (530032), security defaults
 /// (530035). Whether risk drove the block is only visible in the record (see [`classify`]).
@@ -104,10 +98,7 @@ pub(crate) fn failure(code: i64) -> Option<Failure> {
         return None;
     }
     let lookup = |table: &[(i64, Failure)]| table.iter().find(|(c, _)| *c == code).map(|(_, f)| *f);
-    let class = if let Some(f) = lookup(CREDENTIAL)
-        .or_else(|| lookup(ACCOUNT))
-        .or_else(|| lookup(RISK))
-    {
+    let class = if let Some(f) = lookup(CREDENTIAL).or_else(|| lookup(ACCOUNT)).or_else(|| lookup(RISK)) {
         f
     } else if POLICY.contains(&code) {
         Failure::PolicyBlocked
@@ -141,15 +132,8 @@ mod tests {
     #[test]
     fn success_and_interrupts_have_no_failure() {
         assert_eq!(classify(0, true), (Outcome::Success, None));
-        for code in [
-            50140, 50074, 50076, 50079, 50072, 50097, 50125, 50158, 16000, 16001, 50199, 81010,
-            81012,
-        ] {
-            assert_eq!(
-                classify(code, false),
-                (Outcome::Interrupted, None),
-                "{code}"
-            );
+        for code in [50140, 50074, 50076, 50079, 50072, 50097, 50125, 50158, 16000, 16001, 50199, 81010, 81012] {
+            assert_eq!(classify(code, false), (Outcome::Interrupted, None), "{code}");
             assert!(is_interrupt(code));
         }
     }
@@ -183,11 +167,7 @@ mod tests {
             (-1, Failure::Other),
         ];
         for (code, class) in cases {
-            assert_eq!(
-                classify(code, false),
-                (Outcome::Failure, Some(class)),
-                "{code}"
-            );
+            assert_eq!(classify(code, false), (Outcome::Failure, Some(class)), "{code}");
             assert_eq!(failure(code), Some(class), "{code}");
         }
     }
@@ -206,13 +186,7 @@ mod tests {
     #[test]
     fn tables_do_not_overlap() {
         let mut all: Vec<i64> = INTERRUPTS.to_vec();
-        all.extend(
-            CREDENTIAL
-                .iter()
-                .chain(ACCOUNT)
-                .chain(RISK)
-                .map(|(c, _)| *c),
-        );
+        all.extend(CREDENTIAL.iter().chain(ACCOUNT).chain(RISK).map(|(c, _)| *c));
         all.extend(POLICY.iter().chain(REVOKED).chain(EXPIRED).chain(MFA));
         let n = all.len();
         all.sort_unstable();

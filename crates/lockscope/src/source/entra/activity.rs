@@ -17,16 +17,9 @@ use crate::event::{Actor, ActorKind, App, Kind, Origin, Outcome};
 use crate::source::field::Rec;
 
 /// Claim keys, long URI form first (activity logs use it), short JWT name second: the UPN…
-const UPN: &[&str] = &[
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
-    "upn",
-    "unique_name",
-];
+const UPN: &[&str] = &["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn", "unique_name"];
 /// …the user's (or principal's) object id…
-const OBJECT_ID: &[&str] = &[
-    "http://schemas.microsoft.com/identity/claims/objectidentifier",
-    "oid",
-];
+const OBJECT_ID: &[&str] = &["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
 /// …and the delegated scope, which only user tokens carry.
 const SCOPE: &[&str] = &["http://schemas.microsoft.com/identity/claims/scope", "scp"];
 
@@ -34,8 +27,7 @@ const SCOPE: &[&str] = &["http://schemas.microsoft.com/identity/claims/scope", "
 /// `properties`; envelope fields are read first, then the record's.
 pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<Parsed, Reason> {
     let layers: Vec<Rec<'_>> = envelope.into_iter().chain([rec]).collect();
-    let time = time(&layers)
-        .ok_or("activity-log record has no readable eventTimestamp, TimeGenerated or time")?;
+    let time = time(&layers).ok_or("activity-log record has no readable eventTimestamp, TimeGenerated or time")?;
     let claims = claims(&layers);
     let claims = claims.as_deref().and_then(Rec::new);
 
@@ -43,18 +35,13 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
     ev.detail.activity = value_text(&layers, &["operationNameValue", "operationName"]);
     ev.detail.category = value_text(&layers, &["categoryValue", "category"]);
     ev.detail.target = first(&layers, |l| l.string(&["resourceId", "_ResourceId"]));
-    ev.outcome =
-        outcome(value_text(&layers, &["activityStatusValue", "status", "resultType"]).as_deref());
-    ev.code = value_text(
-        &layers,
-        &["activitySubstatusValue", "subStatus", "resultSignature"],
-    );
+    ev.outcome = outcome(value_text(&layers, &["activityStatusValue", "status", "resultType"]).as_deref());
+    ev.code = value_text(&layers, &["activitySubstatusValue", "subStatus", "resultSignature"]);
     ev.ip = claims
         .and_then(|c| common::ip_of(c, &["ipaddr"]))
         .or_else(|| {
             first(&layers, |l| {
-                l.object(&["httpRequest"])
-                    .and_then(|h| common::ip_of(Rec::new(&h)?, &["clientIpAddress"]))
+                l.object(&["httpRequest"]).and_then(|h| common::ip_of(Rec::new(&h)?, &["clientIpAddress"]))
             })
         })
         .or_else(|| first(&layers, |l| common::ip_of(l, &["callerIpAddress"])));
@@ -66,23 +53,14 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
     let upn = caller_upn.or_else(|| claims.and_then(|c| c.string(UPN)));
     if let Some(c) = claims {
         let app_id = c.lower(&["appid", "azp"]);
-        ev.app = app_id.clone().map(|id| App {
-            id: Some(id),
-            name: None,
-        });
+        ev.app = app_id.clone().map(|id| App { id: Some(id), name: None });
         ev.ids.token = c.string(&["uti"]);
         ev.ids.request = ev.ids.token.as_deref().and_then(uti::to_request_id);
-        ev.detail.token_issued = c
-            .str(&["iat"])
-            .and_then(|s| crate::time::from_unix_seconds(&s));
+        ev.detail.token_issued = c.str(&["iat"]).and_then(|s| crate::time::from_unix_seconds(&s));
         if upn.is_none() && app_only(c, &layers) {
             // A service principal's or managed identity's own token: it is the actor, and no
             // user's timeline should hold the operation.
-            ev.actor = Some(Actor {
-                kind: ActorKind::App,
-                id: app_id.or_else(|| c.lower(OBJECT_ID)),
-                name: None,
-            });
+            ev.actor = Some(Actor { kind: ActorKind::App, id: app_id.or_else(|| c.lower(OBJECT_ID)), name: None });
             return Ok(Parsed::Event(Box::new(ev)));
         }
     }
@@ -94,9 +72,7 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
 /// `eventTimestamp` (REST), `TimeGenerated` (Log Analytics), `time` (diagnostic), each looked
 /// up in every layer before the next name is tried.
 fn time(layers: &[Rec<'_>]) -> Option<Timestamp> {
-    ["eventTimestamp", "TimeGenerated", "time"]
-        .iter()
-        .find_map(|name| first(layers, |l| common::time_of(l, &[*name])))
+    ["eventTimestamp", "TimeGenerated", "time"].iter().find_map(|name| first(layers, |l| common::time_of(l, &[*name])))
 }
 
 /// The first layer's answer to `f`.
@@ -118,14 +94,10 @@ fn value_text(layers: &[Rec<'_>], names: &[&str]) -> Option<String> {
 /// JSON text), or `identity.claims` (diagnostic).
 fn claims<'a>(layers: &[Rec<'a>]) -> Option<Cow<'a, Value>> {
     first(layers, |l| {
-        l.object(&["claims_d"])
-            .or_else(|| l.object(&["claims"]))
-            .or_else(|| match l.object(&["identity"])? {
-                Cow::Borrowed(identity) => Rec::new(identity)?.object(&["claims"]),
-                Cow::Owned(identity) => Rec::new(&identity)?
-                    .object(&["claims"])
-                    .map(|c| Cow::Owned(c.into_owned())),
-            })
+        l.object(&["claims_d"]).or_else(|| l.object(&["claims"])).or_else(|| match l.object(&["identity"])? {
+            Cow::Borrowed(identity) => Rec::new(identity)?.object(&["claims"]),
+            Cow::Owned(identity) => Rec::new(&identity)?.object(&["claims"]).map(|c| Cow::Owned(c.into_owned())),
+        })
     })
 }
 
@@ -139,9 +111,7 @@ fn app_only(claims: Rec<'_>, layers: &[Rec<'_>]) -> bool {
     let principal_type = first(layers, |l| {
         let auth = l.object(&["authorization"]).or_else(|| {
             let identity = l.object(&["identity"])?;
-            Rec::new(&identity)?
-                .object(&["authorization"])
-                .map(|a| Cow::Owned(a.into_owned()))
+            Rec::new(&identity)?.object(&["authorization"]).map(|a| Cow::Owned(a.into_owned()))
         })?;
         let evidence = Rec::new(&auth)?.object(&["evidence"])?;
         Rec::new(&evidence)?.string(&["principalType"])
@@ -170,17 +140,13 @@ mod tests {
     #[test]
     fn rest_sample_of_the_reference() {
         let records: Value =
-            serde_json::from_str(&fixture("entra/activity/az-activity-log-list.json"))
-                .expect("fixture is JSON");
+            serde_json::from_str(&fixture("entra/activity/az-activity-log-list.json")).expect("fixture is JSON");
         let ev = event(&records[0], "az-activity-log-list.json", 1);
         let ev = serde_json::to_value(&ev).expect("events serialise");
         assert_eq!(ev["kind"], "azure-operation");
         assert_eq!(ev["time"], "2018-01-29T20:42:31.3810679Z");
         assert_eq!(ev["outcome"], "success");
-        assert_eq!(
-            ev["detail"]["activity"],
-            "Microsoft.Network/networkSecurityGroups/write"
-        );
+        assert_eq!(ev["detail"]["activity"], "Microsoft.Network/networkSecurityGroups/write");
         assert_eq!(ev["detail"]["category"], "Administrative");
         assert_eq!(
             ev["user"],
@@ -197,22 +163,13 @@ mod tests {
 
     #[test]
     fn log_analytics_and_diagnostic_shapes() {
-        let events = lines(
-            &fixture("entra/activity/constructed-shapes.jsonl"),
-            "constructed-shapes.jsonl",
-        );
+        let events = lines(&fixture("entra/activity/constructed-shapes.jsonl"), "constructed-shapes.jsonl");
         assert_eq!(events.len(), 5);
         // Claims as JSON text; the claim IP wins over the HTTP request's.
         assert_eq!(events[0]["ip"], "198.51.100.77");
-        assert_eq!(
-            events[0]["ids"]["request"],
-            "4d63c1c4-c95b-4d3c-8e0a-1271fd813e00"
-        );
+        assert_eq!(events[0]["ids"]["request"], "4d63c1c4-c95b-4d3c-8e0a-1271fd813e00");
         assert_eq!(events[0]["detail"]["token_issued"], "2025-04-19T05:00:00Z");
-        assert_eq!(
-            events[0]["detail"]["activity"],
-            "MICROSOFT.KEYVAULT/VAULTS/SECRETS/READ"
-        );
+        assert_eq!(events[0]["detail"]["activity"], "MICROSOFT.KEYVAULT/VAULTS/SECRETS/READ");
         assert_eq!(events[0]["outcome"], "success");
         // Claims_d object, numeric iat, a fake uti that is not decoded, a GUID caller.
         assert_eq!(events[1]["outcome"], "failure");
@@ -222,15 +179,9 @@ mod tests {
         assert_eq!(events[1]["user"]["name"], "bruno.costa@contoso.com");
         assert_eq!(events[1]["ip"], "198.51.100.78");
         // Diagnostic: claims under the envelope's identity; bodies as text and object.
-        assert_eq!(
-            events[2]["user"]["id"],
-            "a1b2c3d4-0000-4000-8000-000000000002"
-        );
+        assert_eq!(events[2]["user"]["id"], "a1b2c3d4-0000-4000-8000-000000000002");
         assert_eq!(events[2]["time"], "2025-04-19T05:40:00.1234567Z");
-        assert_eq!(
-            events[2]["ids"]["correlation"],
-            "b5c6d7e8-5555-4f90-81a2-b3c4d5e6f708"
-        );
+        assert_eq!(events[2]["ids"]["correlation"], "b5c6d7e8-5555-4f90-81a2-b3c4d5e6f708");
         // An application's own token: the app acts, no user.
         assert_eq!(events[3]["user"], Value::Null);
         assert_eq!(
@@ -244,8 +195,7 @@ mod tests {
 
     #[test]
     fn elastic_activity_logs() {
-        let Some(path) = crate::testutil::corpus("entra/elastic-azure/test-activitylogs-raw.log")
-        else {
+        let Some(path) = crate::testutil::corpus("entra/elastic-azure/test-activitylogs-raw.log") else {
             return;
         };
         let text = std::fs::read_to_string(path).expect("corpus file is readable");
@@ -254,11 +204,7 @@ mod tests {
         assert!(events.iter().all(|e| e["kind"] == "azure-operation"));
         let list_keys: Vec<&Value> = events
             .iter()
-            .filter(|e| {
-                e["detail"]["activity"]
-                    .as_str()
-                    .is_some_and(|a| a.to_ascii_lowercase().contains("listkeys"))
-            })
+            .filter(|e| e["detail"]["activity"].as_str().is_some_and(|a| a.to_ascii_lowercase().contains("listkeys")))
             .collect();
         assert_eq!(list_keys.len(), 1);
         let lk = list_keys[0];

@@ -22,8 +22,7 @@ const VALID_FROM_PROPERTY: &str = "StsRefreshTokensValidFrom";
 /// Parses one directory audit record. `envelope` is the diagnostic envelope when `rec` is its
 /// `properties` (it adds `operationName`, `identity` and `time`).
 pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<Parsed, Reason> {
-    let time = time(rec, envelope)
-        .ok_or("audit record has no readable activityDateTime, TimeGenerated or time")?;
+    let time = time(rec, envelope).ok_or("audit record has no readable activityDateTime, TimeGenerated or time")?;
     let activity = activity(rec, envelope);
     let kind = activity.as_deref().map_or(Kind::Audit, audit_kind::kind_of);
     let targets_value = rec.nested(&["targetResources"]);
@@ -31,26 +30,16 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
     let (actor, ip) = initiator(rec, envelope);
 
     let mut ev = common::event(time, kind, origin);
-    ev.user = targets
-        .iter()
-        .copied()
-        .find(|t| is_user(*t))
-        .and_then(target_user);
+    ev.user = targets.iter().copied().find(|t| is_user(*t)).and_then(target_user);
     ev.actor = Some(actor);
     ev.ip = ip.or_else(|| envelope.and_then(|e| common::ip_of(e, &["callerIpAddress"])));
     ev.source.clone_from(&ev.ip);
     ev.outcome = outcome(rec.str(&["result"]).as_deref());
     ev.reason = rec.string(&["resultReason"]);
     ev.ids.record = rec.string(&["id"]);
-    ev.ids.correlation = rec
-        .lower(&["correlationId"])
-        .or_else(|| envelope.and_then(|e| e.lower(&["correlationId"])));
+    ev.ids.correlation = rec.lower(&["correlationId"]).or_else(|| envelope.and_then(|e| e.lower(&["correlationId"])));
     ev.detail.category = rec.string(&["category"]);
-    ev.detail.target = targets
-        .iter()
-        .copied()
-        .find(|t| !is_user(*t))
-        .and_then(|t| t.string(&["displayName", "id"]));
+    ev.detail.target = targets.iter().copied().find(|t| !is_user(*t)).and_then(|t| t.string(&["displayName", "id"]));
     if kind == Kind::TokenInvalidation {
         ev.detail.valid_from = valid_from(&targets);
     }
@@ -84,18 +73,12 @@ fn targets(value: Option<&Value>) -> Vec<Rec<'_>> {
 
 /// Whether a target is a user account.
 fn is_user(target: Rec<'_>) -> bool {
-    target
-        .str(&["type"])
-        .is_some_and(|t| t.eq_ignore_ascii_case("User"))
+    target.str(&["type"]).is_some_and(|t| t.eq_ignore_ascii_case("User"))
 }
 
 /// The principal a user target names.
 fn target_user(target: Rec<'_>) -> Option<Principal> {
-    principal(
-        target.string(&["userPrincipalName"]),
-        target.string(&["id"]),
-        target.string(&["displayName"]),
-    )
+    principal(target.string(&["userPrincipalName"]), target.string(&["id"]), target.string(&["displayName"]))
 }
 
 /// Who initiated the action, and the IP they acted from when logged.
@@ -107,26 +90,17 @@ fn initiator(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> (Actor, Option<String>)
     let by = rec.object(&["initiatedBy"]);
     let by = by.as_deref().and_then(Rec::new);
     let user = by.and_then(|b| b.object(&["user"]));
-    if let Some(u) = user
-        .as_deref()
-        .and_then(Rec::new)
-        .filter(|u| u.get(&["id", "userPrincipalName", "displayName"]).is_some())
+    if let Some(u) =
+        user.as_deref().and_then(Rec::new).filter(|u| u.get(&["id", "userPrincipalName", "displayName"]).is_some())
     {
-        let name = u
-            .lower(&["userPrincipalName"])
-            .or_else(|| u.string(&["displayName"]));
-        let actor = Actor {
-            kind: ActorKind::User,
-            id: u.lower(&["id"]),
-            name,
-        };
+        let name = u.lower(&["userPrincipalName"]).or_else(|| u.string(&["displayName"]));
+        let actor = Actor { kind: ActorKind::User, id: u.lower(&["id"]), name };
         return (actor, common::ip_of(u, &["ipAddress"]));
     }
     let app = by.and_then(|b| b.object(&["app"]));
-    if let Some(a) = app.as_deref().and_then(Rec::new).filter(|a| {
-        a.get(&["appId", "servicePrincipalId", "displayName"])
-            .is_some()
-    }) {
+    if let Some(a) =
+        app.as_deref().and_then(Rec::new).filter(|a| a.get(&["appId", "servicePrincipalId", "displayName"]).is_some())
+    {
         let actor = Actor {
             kind: ActorKind::App,
             // First-party services can log a null appId; the per-tenant SP id is then the only id.
@@ -135,17 +109,8 @@ fn initiator(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> (Actor, Option<String>)
         };
         return (actor, None);
     }
-    let name = envelope
-        .and_then(|e| e.string(&["identity"]))
-        .or_else(|| rec.string(&["identity"]));
-    (
-        Actor {
-            kind: ActorKind::System,
-            id: None,
-            name,
-        },
-        None,
-    )
+    let name = envelope.and_then(|e| e.string(&["identity"])).or_else(|| rec.string(&["identity"]));
+    (Actor { kind: ActorKind::System, id: None, name }, None)
 }
 
 /// `success` → success; `failure` and `timeout` → failure; anything else is plain information.
@@ -201,12 +166,7 @@ mod tests {
         records
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                render(parse_json(
-                    r,
-                    crate::event::Origin::new(&file, Position::Record(i as u64 + 1)),
-                ))
-            })
+            .map(|(i, r)| render(parse_json(r, crate::event::Origin::new(&file, Position::Record(i as u64 + 1)))))
             .collect()
     }
 
@@ -216,21 +176,12 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0]["kind"], "user-updated");
         assert_eq!(events[1]["kind"], "token-invalidation");
-        assert_eq!(
-            events[0]["ids"]["correlation"],
-            events[1]["ids"]["correlation"]
-        );
+        assert_eq!(events[0]["ids"]["correlation"], events[1]["ids"]["correlation"]);
         assert_eq!(events[1]["detail"]["valid_from"], "2026-09-10T14:32:27Z");
         // Only the revocation row carries the cut-off, although both modify the property.
         assert_eq!(events[0]["detail"]["valid_from"], Value::Null);
-        assert_eq!(
-            events[1]["user"]["name"],
-            "dumbuser2@raytakosharkygmail.onmicrosoft.com"
-        );
-        assert_eq!(
-            events[1]["actor"]["name"],
-            "adm-jsmith@raytakosharkygmail.onmicrosoft.com"
-        );
+        assert_eq!(events[1]["user"]["name"], "dumbuser2@raytakosharkygmail.onmicrosoft.com");
+        assert_eq!(events[1]["actor"]["name"], "adm-jsmith@raytakosharkygmail.onmicrosoft.com");
         // `[redacted]` is not an address.
         assert_eq!(events[1]["ip"], Value::Null);
         insta::assert_json_snapshot!("sample_a", events);
@@ -238,20 +189,11 @@ mod tests {
 
     #[test]
     fn sample_b_password_change_and_token_bump_share_a_correlation_id() {
-        let events = lines(
-            &fixture("entra/audit/sekoia-password-change.jsonl"),
-            "sekoia-password-change.jsonl",
-        );
+        let events = lines(&fixture("entra/audit/sekoia-password-change.jsonl"), "sekoia-password-change.jsonl");
         let kinds: Vec<&Value> = events.iter().map(|e| &e["kind"]).collect();
         assert_eq!(kinds, ["password-change", "token-invalidation"]);
-        assert_eq!(
-            events[0]["ids"]["correlation"],
-            "fd39aead-f711-4c4f-b6a9-ced2c67f3fca"
-        );
-        assert_eq!(
-            events[0]["ids"]["correlation"],
-            events[1]["ids"]["correlation"]
-        );
+        assert_eq!(events[0]["ids"]["correlation"], "fd39aead-f711-4c4f-b6a9-ced2c67f3fca");
+        assert_eq!(events[0]["ids"]["correlation"], events[1]["ids"]["correlation"]);
         // The user changed their own password: the initiator is the user.
         assert_eq!(events[0]["actor"]["id"], events[0]["user"]["id"]);
         // No modified properties in these rows, so no cut-off to report.
@@ -261,14 +203,8 @@ mod tests {
 
     #[test]
     fn constructed_shapes() {
-        let events = lines(
-            &fixture("entra/audit/constructed-shapes.jsonl"),
-            "constructed-shapes.jsonl",
-        );
-        let kinds: Vec<&str> = events
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap_or("error"))
-            .collect();
+        let events = lines(&fixture("entra/audit/constructed-shapes.jsonl"), "constructed-shapes.jsonl");
+        let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap_or("error")).collect();
         assert_eq!(
             kinds,
             [
@@ -301,20 +237,14 @@ mod tests {
         );
         assert_eq!(events[2]["detail"]["target"], "MACE Credential Revocation");
         assert_eq!(events[2]["user"], Value::Null);
-        assert_eq!(
-            events[3]["actor"]["id"],
-            "7d636ec3-f39c-44f5-8b73-fa28a0e0c5bc"
-        );
+        assert_eq!(events[3]["actor"]["id"], "7d636ec3-f39c-44f5-8b73-fa28a0e0c5bc");
         assert_eq!(events[3]["detail"]["valid_from"], "2025-04-19T05:01:07Z");
         assert_eq!(events[4]["detail"]["activity"], "Disable account");
         assert_eq!(events[4]["ip"], "203.0.113.7");
         // Log Analytics: JSON text columns, decoded (the cut-off twice).
         assert_eq!(events[5]["detail"]["valid_from"], "2025-04-19T05:02:11Z");
         assert_eq!(events[5]["actor"]["name"], "MACE Credential Revocation");
-        assert_eq!(
-            events[5]["ids"]["correlation"],
-            "7d8e9fa0-7777-4c1d-8e2f-3a4b5c6d7e8f"
-        );
+        assert_eq!(events[5]["ids"]["correlation"], "7d8e9fa0-7777-4c1d-8e2f-3a4b5c6d7e8f");
         assert_eq!(events[6]["risk"]["detail"], "adminDismissedAllRiskForUser");
         assert_eq!(events[7]["risk"]["detail"], "adminConfirmedSigninSafe");
         assert_eq!(events[8]["ip"], "192.0.2.44");
@@ -325,27 +255,17 @@ mod tests {
 
     #[test]
     fn otrf_golden_saml_log_analytics_rows() {
-        let events = lines(
-            &fixture("entra/audit/AADAuditEvents.json"),
-            "AADAuditEvents.json",
-        );
+        let events = lines(&fixture("entra/audit/AADAuditEvents.json"), "AADAuditEvents.json");
         assert_eq!(events.len(), 4);
         for e in &events {
             assert_eq!(e["kind"], "audit");
             assert_eq!(e["outcome"], "success");
             assert_eq!(e["detail"]["category"], "ApplicationManagement");
             assert_eq!(e["actor"]["name"], "pgustavo@simulandlabs.com");
-            assert_eq!(
-                e["user"],
-                Value::Null,
-                "only application and service principal targets"
-            );
+            assert_eq!(e["user"], Value::Null, "only application and service principal targets");
         }
         // En dash kept, trailing space trimmed.
-        assert_eq!(
-            events[0]["detail"]["activity"],
-            "Update application \u{2013} Certificates and secrets management"
-        );
+        assert_eq!(events[0]["detail"]["activity"], "Update application \u{2013} Certificates and secrets management");
         assert_eq!(events[0]["detail"]["target"], "SimuLandApp");
         // The two secret rows are duplicates: same event, different line.
         let strip = |e: &Value| {
@@ -361,8 +281,7 @@ mod tests {
 
     #[test]
     fn elastic_diagnostic_audit_rows() {
-        let Some(path) = crate::testutil::corpus("entra/elastic-azure/test-auditlogs-raw.log")
-        else {
+        let Some(path) = crate::testutil::corpus("entra/elastic-azure/test-auditlogs-raw.log") else {
             return;
         };
         let text = std::fs::read_to_string(path).expect("corpus file is readable");
@@ -393,18 +312,12 @@ mod tests {
         ];
         for j in junk {
             let v: Value = serde_json::from_str(j).expect("test JSON");
-            let _ = render(parse_json(
-                &v,
-                super::super::common::testing::origin("junk", 1),
-            ));
+            let _ = render(parse_json(&v, super::super::common::testing::origin("junk", 1)));
         }
         // The envelope's time stands in for a missing activityDateTime; an empty initiator is
         // the system.
         let v: Value = serde_json::from_str(junk[2]).expect("test JSON");
-        let ev = render(parse_json(
-            &v,
-            super::super::common::testing::origin("junk", 3),
-        ));
+        let ev = render(parse_json(&v, super::super::common::testing::origin("junk", 3)));
         assert_eq!(ev["time"], "2025-04-19T00:00:00Z");
         assert_eq!(ev["actor"]["type"], "system");
     }

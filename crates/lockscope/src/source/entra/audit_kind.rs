@@ -10,10 +10,7 @@ use crate::event::{Kind, Risk};
 const KINDS: &[(&str, Kind)] = &[
     // Only this name is a refresh-token revocation. "Revoke user all refresh tokens" and
     // "Invalidate all refresh tokens for user" are not real activities (§3.3).
-    (
-        "update stsrefreshtokenvalidfrom timestamp",
-        Kind::TokenInvalidation,
-    ),
+    ("update stsrefreshtokenvalidfrom timestamp", Kind::TokenInvalidation),
     ("change user password", Kind::PasswordChange),
     ("change password (self-service)", Kind::PasswordChange),
     ("reset password", Kind::PasswordReset),
@@ -29,20 +26,11 @@ const KINDS: &[(&str, Kind)] = &[
     ("update user", Kind::UserUpdated),
     ("add service principal", Kind::ServicePrincipalCreated),
     ("user registered security info", Kind::AuthMethodChanged),
-    (
-        "user registered all required security info",
-        Kind::AuthMethodChanged,
-    ),
+    ("user registered all required security info", Kind::AuthMethodChanged),
     ("admin registered security info", Kind::AuthMethodChanged),
-    (
-        "user changed default security info",
-        Kind::AuthMethodChanged,
-    ),
+    ("user changed default security info", Kind::AuthMethodChanged),
     ("user deleted security info", Kind::AuthMethodChanged),
-    (
-        "security info saved for self-service password reset",
-        Kind::AuthMethodChanged,
-    ),
+    ("security info saved for self-service password reset", Kind::AuthMethodChanged),
     ("disable strong authentication", Kind::AuthMethodChanged),
     ("enable strong authentication", Kind::AuthMethodChanged),
     ("confirmsafe", Kind::RiskRemediation),
@@ -62,10 +50,7 @@ pub(super) fn normalise_activity(raw: &str) -> Option<String> {
 /// The kind of event an audit activity is.
 pub(super) fn kind_of(activity: &str) -> Kind {
     let key = match_key(activity);
-    KINDS
-        .iter()
-        .find(|(name, _)| *name == key)
-        .map_or(Kind::Audit, |(_, kind)| *kind)
+    KINDS.iter().find(|(name, _)| *name == key).map_or(Kind::Audit, |(_, kind)| *kind)
 }
 
 /// The risk an Identity Protection remediation leaves on the user, per the remediation page
@@ -74,26 +59,18 @@ pub(super) fn remediation(activity: &str) -> Option<Risk> {
     let (detail, state) = match match_key(activity).as_str() {
         "confirmsafe" => ("adminConfirmedSigninSafe", None),
         "dismissuser" => ("adminDismissedAllRiskForUser", Some("dismissed")),
-        "confirmcompromised" | "confirmaccountcompromised" => (
-            "adminConfirmedUserCompromised",
-            Some("confirmedCompromised"),
-        ),
+        "confirmcompromised" | "confirmaccountcompromised" => {
+            ("adminConfirmedUserCompromised", Some("confirmedCompromised"))
+        }
         _ => return None,
     };
-    Some(Risk {
-        detail: Some(detail.to_string()),
-        state: state.map(str::to_string),
-        ..Risk::default()
-    })
+    Some(Risk { detail: Some(detail.to_string()), state: state.map(str::to_string), ..Risk::default() })
 }
 
 /// The comparison form of a name: normalised, lowercase, inner whitespace runs as one space.
 fn match_key(activity: &str) -> String {
     let name = normalise_activity(activity).unwrap_or_default();
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 #[cfg(test)]
@@ -103,18 +80,9 @@ mod tests {
     #[test]
     fn names_map_to_kinds() {
         let cases = [
-            (
-                "Update StsRefreshTokenValidFrom Timestamp",
-                Kind::TokenInvalidation,
-            ),
-            (
-                "Update StsRefreshTokenValidFrom Timestamp.",
-                Kind::TokenInvalidation,
-            ),
-            (
-                "  update  stsrefreshtokenvalidfrom TIMESTAMP ",
-                Kind::TokenInvalidation,
-            ),
+            ("Update StsRefreshTokenValidFrom Timestamp", Kind::TokenInvalidation),
+            ("Update StsRefreshTokenValidFrom Timestamp.", Kind::TokenInvalidation),
+            ("  update  stsrefreshtokenvalidfrom TIMESTAMP ", Kind::TokenInvalidation),
             ("Revoke user all refresh tokens", Kind::Audit),
             ("Invalidate all refresh tokens for user", Kind::Audit),
             ("Change user password", Kind::PasswordChange),
@@ -143,14 +111,10 @@ mod tests {
 
     #[test]
     fn one_trailing_dot_is_trimmed() {
-        assert_eq!(
-            normalise_activity(" Disable account. ").as_deref(),
-            Some("Disable account")
-        );
+        assert_eq!(normalise_activity(" Disable account. ").as_deref(), Some("Disable account"));
         assert_eq!(normalise_activity("Wait..").as_deref(), Some("Wait."));
         assert_eq!(
-            normalise_activity("Update application – Certificates and secrets management ")
-                .as_deref(),
+            normalise_activity("Update application – Certificates and secrets management ").as_deref(),
             Some("Update application – Certificates and secrets management")
         );
         assert_eq!(normalise_activity(" . "), None);
@@ -159,22 +123,10 @@ mod tests {
     #[test]
     fn remediations_carry_the_risk_detail() {
         let detail = |a: &str| remediation(a).and_then(|r| r.detail);
-        assert_eq!(
-            detail("ConfirmSafe").as_deref(),
-            Some("adminConfirmedSigninSafe")
-        );
-        assert_eq!(
-            detail("DismissUser").as_deref(),
-            Some("adminDismissedAllRiskForUser")
-        );
-        assert_eq!(
-            detail("ConfirmCompromised").as_deref(),
-            Some("adminConfirmedUserCompromised")
-        );
-        assert_eq!(
-            detail("ConfirmAccountCompromised").as_deref(),
-            Some("adminConfirmedUserCompromised")
-        );
+        assert_eq!(detail("ConfirmSafe").as_deref(), Some("adminConfirmedSigninSafe"));
+        assert_eq!(detail("DismissUser").as_deref(), Some("adminDismissedAllRiskForUser"));
+        assert_eq!(detail("ConfirmCompromised").as_deref(), Some("adminConfirmedUserCompromised"));
+        assert_eq!(detail("ConfirmAccountCompromised").as_deref(), Some("adminConfirmedUserCompromised"));
         assert_eq!(remediation("Update user"), None);
     }
 }

@@ -51,23 +51,13 @@ pub(super) fn ip(text: &str) -> Option<String> {
 
 /// The first field among `names` of `rec` that is a usable IP address.
 pub(super) fn ip_of(rec: Rec<'_>, names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .find_map(|name| rec.str(&[*name]).and_then(|s| ip(&s)))
+    names.iter().find_map(|name| rec.str(&[*name]).and_then(|s| ip(&s)))
 }
 
 /// A principal from a login name, an object id and a display name; `None` when all are absent.
 /// Names and ids are lowercased (UPNs and GUIDs compare case-insensitively).
-pub(super) fn principal(
-    name: Option<String>,
-    id: Option<String>,
-    display: Option<String>,
-) -> Option<Principal> {
-    let p = Principal {
-        name: name.map(|s| s.to_lowercase()),
-        id: id.map(|s| s.to_ascii_lowercase()),
-        display,
-    };
+pub(super) fn principal(name: Option<String>, id: Option<String>, display: Option<String>) -> Option<Principal> {
+    let p = Principal { name: name.map(|s| s.to_lowercase()), id: id.map(|s| s.to_ascii_lowercase()), display };
     (!p.is_empty() || p.display.is_some()).then_some(p)
 }
 
@@ -133,15 +123,7 @@ mod tests {
         assert_eq!(ip("81.2.69.144").as_deref(), Some("81.2.69.144"));
         assert_eq!(ip(" ::ffff:10.23.123.11 ").as_deref(), Some("10.23.123.11"));
         assert_eq!(ip("2001:DB8::1").as_deref(), Some("2001:db8::1"));
-        for junk in [
-            "<null>",
-            "[redacted]",
-            "0.0.0.0",
-            "::",
-            "",
-            "host.example",
-            "1.2.3",
-        ] {
+        for junk in ["<null>", "[redacted]", "0.0.0.0", "::", "", "host.example", "1.2.3"] {
             assert_eq!(ip(junk), None, "{junk:?}");
         }
     }

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use super::field::Rec;
 use crate::event::{Event, Origin};
 
-mod activity;
 pub(crate) mod aadsts;
+mod activity;
 mod audit;
 mod audit_kind;
 mod common;
@@ -109,16 +109,20 @@ fn unwrap(rec: Rec<'_>) -> (Value, Option<Rec<'_>>, Option<Family>) {
 fn family_of_category(category: &str) -> Option<Family> {
     let c = category.to_ascii_lowercase();
     Some(match c.as_str() {
-        "signinlogs" | "noninteractiveusersigninlogs" | "serviceprincipalsigninlogs"
-        | "managedidentitysigninlogs" | "microsoftserviceprincipalsigninlogs" | "adfssigninlogs"
-        | "aadnoninteractiveusersigninlogs" | "aadserviceprincipalsigninlogs"
+        "signinlogs"
+        | "noninteractiveusersigninlogs"
+        | "serviceprincipalsigninlogs"
+        | "managedidentitysigninlogs"
+        | "microsoftserviceprincipalsigninlogs"
+        | "adfssigninlogs"
+        | "aadnoninteractiveusersigninlogs"
+        | "aadserviceprincipalsigninlogs"
         | "aadmanagedidentitysigninlogs" => Family::SignIn,
         "auditlogs" => Family::Audit,
         "userriskevents" | "aaduserriskevents" => Family::RiskDetection,
         "riskyusers" | "aadriskyusers" => Family::RiskyUser,
-        "azureactivity" | "administrative" | "security" | "policy" | "servicehealth"
-        | "resourcehealth" | "alert" | "autoscale" | "recommendation" | "action" | "write"
-        | "delete" => Family::AzureActivity,
+        "azureactivity" | "administrative" | "security" | "policy" | "servicehealth" | "resourcehealth" | "alert"
+        | "autoscale" | "recommendation" | "action" | "write" | "delete" => Family::AzureActivity,
         _ => return None,
     })
 }
@@ -127,7 +131,9 @@ fn family_of_category(category: &str) -> Option<Family> {
 fn classify(rec: Rec<'_>) -> Option<Family> {
     if let Some(t) = rec.str(&["Type"]) {
         match t.to_ascii_lowercase().as_str() {
-            "signinlogs" | "aadnoninteractiveusersigninlogs" | "aadserviceprincipalsigninlogs"
+            "signinlogs"
+            | "aadnoninteractiveusersigninlogs"
+            | "aadserviceprincipalsigninlogs"
             | "aadmanagedidentitysigninlogs" => return Some(Family::SignIn),
             "auditlogs" => return Some(Family::Audit),
             "aaduserriskevents" => return Some(Family::RiskDetection),
@@ -153,7 +159,10 @@ fn classify(rec: Rec<'_>) -> Option<Family> {
         return Some(Family::AzureActivity);
     }
     let status = rec.has(&["status", "resultType", "errorCode"]);
-    if status && rec.has(&["userPrincipalName", "userId", "servicePrincipalId"]) && rec.has(&["createdDateTime", "appId", "ipAddress"]) {
+    if status
+        && rec.has(&["userPrincipalName", "userId", "servicePrincipalId"])
+        && rec.has(&["createdDateTime", "appId", "ipAddress"])
+    {
         return Some(Family::SignIn);
     }
     None

@@ -53,13 +53,9 @@ pub fn canonicalise(row: &Map<String, Value>) -> Map<String, Value> {
         if is_absent(value) {
             continue;
         }
-        let key: String = normalise_header(header)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let key: String = normalise_header(header).chars().filter(|c| !c.is_whitespace()).collect();
         if let Some((_, graph)) = TOP_LEVEL.iter().find(|(name, _)| *name == key) {
-            out.entry(graph.to_string())
-                .or_insert_with(|| value.clone());
+            out.entry(graph.to_string()).or_insert_with(|| value.clone());
         } else if key == "actortype" {
             actor_type = value.as_str().map(str::to_ascii_lowercase);
         } else if let Some((_, graph)) = ACTOR.iter().find(|(name, _)| *name == key) {
@@ -83,10 +79,7 @@ pub fn canonicalise(row: &Map<String, Value>) -> Map<String, Value> {
     if let Some(identity) = identity {
         out.insert("identity".into(), identity);
     }
-    let targets: Vec<Value> = targets
-        .into_values()
-        .filter_map(Target::into_value)
-        .collect();
+    let targets: Vec<Value> = targets.into_values().filter_map(Target::into_value).collect();
     out.insert("targetResources".into(), Value::Array(targets));
     let details: Vec<Value> = details.into_values().filter_map(detail_value).collect();
     out.insert("additionalDetails".into(), Value::Array(details));
@@ -116,10 +109,7 @@ fn initiated_by(mut actor: Map<String, Value>, actor_type: Option<&str>) -> (Val
         }
         actor.remove("userPrincipalName");
         by.insert("app".into(), Value::Object(actor));
-    } else if actor_type == Some("user")
-        || actor.contains_key("id")
-        || actor.contains_key("userPrincipalName")
-    {
+    } else if actor_type == Some("user") || actor.contains_key("id") || actor.contains_key("userPrincipalName") {
         by.insert("user".into(), Value::Object(actor));
     } else {
         return (Value::Object(by), actor.remove("displayName"));
@@ -150,10 +140,7 @@ impl Target {
                         "newvalue" => "newValue",
                         _ => return,
                     };
-                    self.properties
-                        .entry(m)
-                        .or_default()
-                        .insert(name.into(), value);
+                    self.properties.entry(m).or_default().insert(name.into(), value);
                 }
                 return;
             }
@@ -192,10 +179,7 @@ mod tests {
 
     /// A CSV row as the reader hands it over: header → text cell (empty cells stay empty).
     fn row(cells: &[(&str, &str)]) -> Map<String, Value> {
-        cells
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect()
+        cells.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
     }
 
     /// The MACE revocation as the portal would export it (§3.6 header, §1.2 values).
@@ -220,14 +204,8 @@ mod tests {
             ("Target1ObjectId", "a1b2c3d4-0000-4000-8000-000000000001"),
             ("Target1UserPrincipalName", "Ana.Silva@contoso.com"),
             ("Target1ModifiedProperty1Name", "StsRefreshTokensValidFrom"),
-            (
-                "Target1ModifiedProperty1OldValue",
-                r#"["2025-03-02T08:15:00Z"]"#,
-            ),
-            (
-                "Target1ModifiedProperty1NewValue",
-                r#"["2025-04-19T05:01:07Z"]"#,
-            ),
+            ("Target1ModifiedProperty1OldValue", r#"["2025-03-02T08:15:00Z"]"#),
+            ("Target1ModifiedProperty1NewValue", r#"["2025-04-19T05:01:07Z"]"#),
             ("AdditionalDetail1Key", ""),
             ("AdditionalDetail1Value", ""),
         ])
@@ -243,10 +221,7 @@ mod tests {
             ("Category", "UserManagement"),
             ("Activity", "Reset password (by admin)"),
             ("Result", "Failure"),
-            (
-                "ResultReason",
-                "Password does not meet complexity requirements",
-            ),
+            ("ResultReason", "Password does not meet complexity requirements"),
             ("User Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"),
             ("ActorType", "User"),
             ("ActorDisplayName", "SecOps"),
@@ -256,10 +231,7 @@ mod tests {
             ("Target1Type", "User"),
             ("Target1ObjectId", "a1b2c3d4-0000-4000-8000-000000000002"),
             ("Target1UserPrincipalName", "bruno.costa@contoso.com"),
-            (
-                "Target1ModifiedProperty1Name",
-                "Included Updated Properties",
-            ),
+            ("Target1ModifiedProperty1Name", "Included Updated Properties"),
             ("Target1ModifiedProperty1OldValue", ""),
             ("Target1ModifiedProperty1NewValue", r#""""#),
             ("Target1ModifiedProperty10Name", "TargetId.UserType"),
@@ -281,19 +253,10 @@ mod tests {
     #[test]
     fn numbered_columns_become_nested_graph_objects() {
         let canonical = canonicalise(&admin_row());
-        assert_eq!(
-            canonical["initiatedBy"]["user"]["ipAddress"],
-            "198.51.100.20"
-        );
-        let targets = canonical["targetResources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        assert_eq!(canonical["initiatedBy"]["user"]["ipAddress"], "198.51.100.20");
+        let targets = canonical["targetResources"].as_array().cloned().unwrap_or_default();
         assert_eq!(targets.len(), 2);
-        assert_eq!(
-            targets[0]["modifiedProperties"][1]["displayName"],
-            "TargetId.UserType"
-        );
+        assert_eq!(targets[0]["modifiedProperties"][1]["displayName"], "TargetId.UserType");
         assert_eq!(targets[1]["displayName"], "Sales Team");
         assert_eq!(canonical["additionalDetails"][0]["key"], "User-Agent");
         insta::assert_json_snapshot!("canonical_admin_row", canonical);
@@ -307,23 +270,14 @@ mod tests {
             ("Category", "ApplicationManagement"),
             ("Result", "Success"),
             ("ActorType", ""),
-            (
-                "ActorDisplayName",
-                "Microsoft Azure AD Internal - Jit Provisioning",
-            ),
+            ("ActorDisplayName", "Microsoft Azure AD Internal - Jit Provisioning"),
             ("Target1Type", "ServicePrincipal"),
             ("Target1DisplayName", "MACE Credential Revocation"),
         ]);
         let events: Vec<Value> = [mace_row(), admin_row(), system]
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                render(parse_csv_row(
-                    CsvKind::Portal(Family::Audit),
-                    r,
-                    origin("audit.csv", i as u64 + 2),
-                ))
-            })
+            .map(|(i, r)| render(parse_csv_row(CsvKind::Portal(Family::Audit), r, origin("audit.csv", i as u64 + 2))))
             .collect();
         assert_eq!(events[0]["kind"], "token-invalidation");
         assert_eq!(events[0]["detail"]["valid_from"], "2025-04-19T05:01:07Z");

@@ -29,14 +29,8 @@ const COLUMNS: &[(&str, &str)] = &[
     ("unique token identifier", "uniqueTokenIdentifier"),
     ("original transfer method", "originalTransferMethod"),
     ("client credential type", "clientCredentialType"),
-    (
-        "token protection - sign in session",
-        "tokenProtectionStatusDetails.signInSessionStatus",
-    ),
-    (
-        "token protection - sign in session statuscode",
-        "tokenProtectionStatusDetails.signInSessionStatusCode",
-    ),
+    ("token protection - sign in session", "tokenProtectionStatusDetails.signInSessionStatus"),
+    ("token protection - sign in session statuscode", "tokenProtectionStatusDetails.signInSessionStatusCode"),
     ("application", "appDisplayName"),
     ("application id", "appId"),
     ("resource", "resourceDisplayName"),
@@ -52,54 +46,27 @@ const COLUMNS: &[(&str, &str)] = &[
     ("compliant", "deviceDetail.isCompliant"),
     ("managed", "deviceDetail.isManaged"),
     ("join type", "deviceDetail.trustType"),
-    (
-        "multifactor authentication auth method",
-        "mfaDetail.authMethod",
-    ),
-    (
-        "multifactor authentication auth detail",
-        "mfaDetail.authDetail",
-    ),
+    ("multifactor authentication auth method", "mfaDetail.authMethod"),
+    ("multifactor authentication auth detail", "mfaDetail.authDetail"),
     ("authentication requirement", "authenticationRequirement"),
     ("sign-in identifier", "signInIdentifier"),
     ("session id", "sessionId"),
-    (
-        "ip address (seen by resource)",
-        "ipAddressFromResourceProvider",
-    ),
-    (
-        "through global secure access",
-        "isThroughGlobalSecureAccess",
-    ),
-    (
-        "global secure access ip address",
-        "globalSecureAccessIpAddress",
-    ),
+    ("ip address (seen by resource)", "ipAddressFromResourceProvider"),
+    ("through global secure access", "isThroughGlobalSecureAccess"),
+    ("global secure access ip address", "globalSecureAccessIpAddress"),
     ("autonomous system number", "autonomousSystemNumber"),
     ("flagged for review", "flaggedForReview"),
     ("token issuer type", "tokenIssuerType"),
     ("token issuer name", "tokenIssuerName"),
     ("latency", "processingTimeInMilliseconds"),
     ("managed identity type", "managedServiceIdentity.msiType"),
-    (
-        "associated resource id",
-        "managedServiceIdentity.associatedResourceId",
-    ),
-    (
-        "federated token id",
-        "managedServiceIdentity.federatedTokenId",
-    ),
-    (
-        "federated token issuer",
-        "managedServiceIdentity.federatedTokenIssuer",
-    ),
+    ("associated resource id", "managedServiceIdentity.associatedResourceId"),
+    ("federated token id", "managedServiceIdentity.federatedTokenId"),
+    ("federated token issuer", "managedServiceIdentity.federatedTokenIssuer"),
     ("service principal id", "servicePrincipalId"),
     ("service principal name", "servicePrincipalName"),
     ("credential key id", "servicePrincipalCredentialKeyId"),
-    (
-        "credential thumbprint",
-        "servicePrincipalCredentialThumbprint",
-    ),
+    ("credential thumbprint", "servicePrincipalCredentialThumbprint"),
     ("app owner tenant id", "appOwnerTenantId"),
     ("resource owner tenant id", "resourceOwnerTenantId"),
 ];
@@ -117,17 +84,11 @@ pub fn canonicalise(row: &Map<String, Value>) -> Map<String, Value> {
         out.insert("location".into(), Value::Object(split_location(location)));
     }
     if let Some(status) = cells.get("conditional access") {
-        out.insert(
-            "conditionalAccessStatus".into(),
-            Value::String(ca_status(status)),
-        );
+        out.insert("conditionalAccessStatus".into(), Value::String(ca_status(status)));
     }
     set_result(&mut out, &cells);
     if let Some(kind) = event_type(&cells) {
-        out.insert(
-            "signInEventTypes".into(),
-            Value::Array(vec![Value::String(kind.into())]),
-        );
+        out.insert("signInEventTypes".into(), Value::Array(vec![Value::String(kind.into())]));
     }
     out
 }
@@ -153,10 +114,7 @@ impl Cells {
 
     /// The cleaned value under a normalised header.
     fn get(&self, header: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(h, _)| h == header)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(h, _)| h == header).map(|(_, v)| v.as_str())
     }
 }
 
@@ -169,8 +127,7 @@ fn clean(value: &Value) -> Option<String> {
         _ => return None,
     };
     let text = text.strip_prefix('\'').unwrap_or(text).trim();
-    (!(text.is_empty() || text == "-" || text.eq_ignore_ascii_case("<null>")))
-        .then(|| text.to_string())
+    (!(text.is_empty() || text == "-" || text.eq_ignore_ascii_case("<null>"))).then(|| text.to_string())
 }
 
 /// Sets `path` (dot-separated) in `out`, creating intermediate objects.
@@ -180,9 +137,7 @@ fn set(out: &mut Map<String, Value>, path: &str, value: Value) {
             out.insert(path.to_string(), value);
         }
         Some((head, rest)) => {
-            let child = out
-                .entry(head.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
+            let child = out.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
             if !child.is_object() {
                 *child = Value::Object(Map::new());
             }
@@ -204,9 +159,7 @@ fn split_location(text: &str) -> Map<String, Value> {
         }
     };
     match parts.as_slice() {
-        [one] if one.len() == 2 && one.chars().all(|c| c.is_ascii_alphabetic()) => {
-            put("countryOrRegion", one)
-        }
+        [one] if one.len() == 2 && one.chars().all(|c| c.is_ascii_alphabetic()) => put("countryOrRegion", one),
         [one] => put("city", one),
         [city, country] => {
             put("city", city);
@@ -240,9 +193,7 @@ fn set_result(out: &mut Map<String, Value>, cells: &Cells) {
         Some(n) => set(out, "status.errorCode", Value::from(n)),
         None => match (code, cells.get("status")) {
             (Some(text), _) => set(out, "status.errorCode", Value::String(text.to_string())),
-            (None, Some(s)) if s.eq_ignore_ascii_case("success") => {
-                set(out, "status.errorCode", Value::from(0))
-            }
+            (None, Some(s)) if s.eq_ignore_ascii_case("success") => set(out, "status.errorCode", Value::from(0)),
             (None, Some(s)) => {
                 out.insert("resultType".into(), Value::String(s.to_string()));
             }
@@ -257,9 +208,7 @@ fn event_type(cells: &Cells) -> Option<&'static str> {
     if cells.get("managed identity type").is_some() {
         return Some("managedIdentity");
     }
-    let user = ["user", "username", "user id"]
-        .iter()
-        .any(|h| cells.get(h).is_some());
+    let user = ["user", "username", "user id"].iter().any(|h| cells.get(h).is_some());
     (cells.get("service principal id").is_some() && !user).then_some("servicePrincipal")
 }
 
@@ -275,20 +224,13 @@ mod tests {
 
     /// A CSV row as the reader hands it over: header → string value.
     fn row(cells: &[(&str, &str)]) -> Map<String, Value> {
-        cells
-            .iter()
-            .map(|(h, v)| (h.to_string(), Value::String(v.to_string())))
-            .collect()
+        cells.iter().map(|(h, v)| (h.to_string(), Value::String(v.to_string()))).collect()
     }
 
     /// Canonicalises a row and parses it with the sign-in parser.
     fn parse_row(row: &Map<String, Value>) -> Event {
         let canonical = canonicalise(row);
-        match super::super::signin::parse(
-            Rec::from_map(&canonical),
-            None,
-            origin("InteractiveSignIns.csv", 2),
-        ) {
+        match super::super::signin::parse(Rec::from_map(&canonical), None, origin("InteractiveSignIns.csv", 2)) {
             Ok(Parsed::Event(ev)) => *ev,
             other => panic!("expected an event, got {other:?}"),
         }
@@ -301,10 +243,7 @@ mod tests {
         row(&[
             ("Date (UTC)", "2025-12-04T08:19:41Z"),
             ("Request ID", "0c61a7f9-3e2b-4c8d-9a14-6f0b2d7e8c00"),
-            (
-                "User agent",
-                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/131.0.0.0",
-            ),
+            ("User agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/131.0.0.0"),
             ("Correlation ID", "6d1f0e3a-8b2c-4a7d-9e5f-2b0c4d6a8e13"),
             ("User ID", "7C1E4A92-3B6D-4F0E-8A25-D9B3C6E1F084"),
             ("User", "Ana Silva"),
@@ -328,10 +267,7 @@ mod tests {
             ("Operating System", "Windows10"),
             ("Compliant", "False"),
             ("Join Type", "Microsoft Entra registered"),
-            (
-                "Multifactor authentication auth method",
-                "Previously satisfied",
-            ),
+            ("Multifactor authentication auth method", "Previously satisfied"),
             ("Authentication requirement", "singleFactorAuthentication"),
             ("Session ID", "4a8c1e63-7f2b-4d90-a3e5-6b0d9c2f1e84"),
             ("Autonomous system  number", "8075"),
@@ -369,22 +305,13 @@ mod tests {
     #[test]
     fn success_row_canonical_and_parsed() {
         let canonical = canonicalise(&success_row());
-        assert_eq!(
-            canonical["appId"],
-            json!("d3590ed6-52b3-4102-aeff-aad2292ab01c")
-        );
+        assert_eq!(canonical["appId"], json!("d3590ed6-52b3-4102-aeff-aad2292ab01c"));
         assert_eq!(canonical["autonomousSystemNumber"], json!("8075"));
-        assert_eq!(
-            canonical["uniqueTokenIdentifier"],
-            json!("-adhDCs-jUyaFG8LLX6MAA")
-        );
+        assert_eq!(canonical["uniqueTokenIdentifier"], json!("-adhDCs-jUyaFG8LLX6MAA"));
         assert_eq!(canonical["conditionalAccessStatus"], json!("notApplied"));
         insta::assert_json_snapshot!("success_row_canonical", canonical);
         let ev = parse_row(&success_row());
-        assert_eq!(
-            (ev.kind, ev.outcome, ev.reason.as_deref()),
-            (Kind::SignIn, Outcome::Success, None)
-        );
+        assert_eq!((ev.kind, ev.outcome, ev.reason.as_deref()), (Kind::SignIn, Outcome::Success, None));
         assert_eq!(ev.ids.token.as_deref(), Some("-adhDCs-jUyaFG8LLX6MAA"));
         insta::assert_json_snapshot!("success_row_event", ev);
     }
@@ -399,14 +326,8 @@ mod tests {
         );
         assert_eq!(canonical["conditionalAccessStatus"], json!("failure"));
         let ev = parse_row(&blocked_row());
-        assert_eq!(
-            (ev.outcome, ev.failure),
-            (Outcome::Failure, Some(Failure::PolicyBlocked))
-        );
-        assert!(
-            ev.detail.blocking_policies.is_empty(),
-            "the portal CSV names no policies"
-        );
+        assert_eq!((ev.outcome, ev.failure), (Outcome::Failure, Some(Failure::PolicyBlocked)));
+        assert!(ev.detail.blocking_policies.is_empty(), "the portal CSV names no policies");
         insta::assert_json_snapshot!("conditional_access_failure_event", ev);
     }
 
@@ -415,10 +336,7 @@ mod tests {
         let app = row(&[
             ("Date (UTC)", "2025-04-19T06:00:00Z"),
             ("Request ID", "r-1"),
-            (
-                "Service principal ID",
-                "9F1C2B3A-0000-4000-8000-00000000ABCD",
-            ),
+            ("Service principal ID", "9F1C2B3A-0000-4000-8000-00000000ABCD"),
             ("Service principal name", "Nightly export"),
             ("Application", "Nightly export"),
             ("Application ID ", "a-1"),
@@ -429,17 +347,11 @@ mod tests {
             ("Failure reason", "Invalid client secret provided."),
         ]);
         let ev = parse_row(&app);
-        assert_eq!(
-            (ev.kind, ev.failure),
-            (Kind::ServiceSignIn, Some(Failure::Other))
-        );
+        assert_eq!((ev.kind, ev.failure), (Kind::ServiceSignIn, Some(Failure::Other)));
         let user = ev.user.expect("service principal");
         assert_eq!(
             (user.id.as_deref(), user.display.as_deref()),
-            (
-                Some("9f1c2b3a-0000-4000-8000-00000000abcd"),
-                Some("Nightly export")
-            )
+            (Some("9f1c2b3a-0000-4000-8000-00000000abcd"), Some("Nightly export"))
         );
         assert_eq!(ev.location.and_then(|l| l.country).as_deref(), Some("DE"));
     }
@@ -451,10 +363,7 @@ mod tests {
             loc("Redmond, Washington, US"),
             json!({"city": "Redmond", "state": "Washington", "countryOrRegion": "US"})
         );
-        assert_eq!(
-            loc("London, GB"),
-            json!({"city": "London", "countryOrRegion": "GB"})
-        );
+        assert_eq!(loc("London, GB"), json!({"city": "London", "countryOrRegion": "GB"}));
         assert_eq!(loc("US"), json!({"countryOrRegion": "US"}));
         assert_eq!(loc("Redmond"), json!({"city": "Redmond"}));
         assert_eq!(loc(", , FR"), json!({"countryOrRegion": "FR"}));
@@ -466,20 +375,9 @@ mod tests {
         assert_eq!(ok["status"], json!({"errorCode": 0}));
         let interrupted = canonicalise(&row(&[("Status", "Interrupted")]));
         assert_eq!(interrupted["resultType"], json!("Interrupted"));
-        let dirty = canonicalise(&row(&[
-            (" Username ", "'<null>"),
-            ("IP  ADDRESS", " '+1.2.3.4 "),
-            ("User", "-"),
-        ]));
+        let dirty = canonicalise(&row(&[(" Username ", "'<null>"), ("IP  ADDRESS", " '+1.2.3.4 "), ("User", "-")]));
         assert_eq!(Value::Object(dirty), json!({"ipAddress": "+1.2.3.4"}));
-        let repeated = canonicalise(&row(&[
-            ("Incoming token type", ""),
-            ("Incoming  token type", "refreshToken"),
-        ]));
-        assert_eq!(
-            repeated["incomingTokenType"],
-            json!("refreshToken"),
-            "an empty duplicate does not hide a value"
-        );
+        let repeated = canonicalise(&row(&[("Incoming token type", ""), ("Incoming  token type", "refreshToken")]));
+        assert_eq!(repeated["incomingTokenType"], json!("refreshToken"), "an empty duplicate does not hide a value");
     }
 }

@@ -15,29 +15,14 @@ use crate::source::field::{Rec, strings_of};
 /// Parses one risk detection. `envelope` is the diagnostic envelope when `rec` is its
 /// `properties`; only its `time` is used (its `correlationId` is the detection id, not the
 /// sign-in's).
-pub fn parse_detection(
-    rec: Rec<'_>,
-    envelope: Option<Rec<'_>>,
-    origin: Origin,
-) -> Result<Parsed, Reason> {
-    let time = time(
-        rec,
-        envelope,
-        &["detectedDateTime", "activityDateTime", "TimeGenerated"],
-    )
-    .ok_or("risk detection has no readable detectedDateTime, activityDateTime or TimeGenerated")?;
+pub fn parse_detection(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<Parsed, Reason> {
+    let time = time(rec, envelope, &["detectedDateTime", "activityDateTime", "TimeGenerated"])
+        .ok_or("risk detection has no readable detectedDateTime, activityDateTime or TimeGenerated")?;
     let mut ev = common::event(time, Kind::RiskDetection, origin);
-    ev.user = principal(
-        rec.string(&["userPrincipalName"]),
-        rec.string(&["userId"]),
-        rec.string(&["userDisplayName"]),
-    );
+    ev.user = principal(rec.string(&["userPrincipalName"]), rec.string(&["userId"]), rec.string(&["userDisplayName"]));
     ev.risk = Some(Risk {
         // `riskType` is the legacy duplicate; it can be coarser (`generic` for `passwordSpray`).
-        event_types: rec
-            .string(&["riskEventType", "riskType"])
-            .into_iter()
-            .collect(),
+        event_types: rec.string(&["riskEventType", "riskType"]).into_iter().collect(),
         timing: rec.string(&["detectionTimingType"]),
         activity: rec.string(&["activity"]),
         ..state(rec)
@@ -69,14 +54,8 @@ pub fn parse_risky_user(
         .ok_or("risky user record has no readable riskLastUpdatedDateTime or TimeGenerated")?;
     let mut ev = common::event(time, Kind::RiskState, origin);
     // In a snapshot `id` is the user's object id; a history item names the user in `userId`.
-    let user_id = rec
-        .lower(&["userId"])
-        .or_else(|| (!history).then(|| rec.lower(&["id"])).flatten());
-    ev.user = principal(
-        rec.string(&["userPrincipalName"]),
-        user_id.clone(),
-        rec.string(&["userDisplayName"]),
-    );
+    let user_id = rec.lower(&["userId"]).or_else(|| (!history).then(|| rec.lower(&["id"])).flatten());
+    ev.user = principal(rec.string(&["userPrincipalName"]), user_id.clone(), rec.string(&["userDisplayName"]));
     let activity = rec.object(&["activity"]);
     let activity = activity.as_deref().and_then(Rec::new);
     let mut risk = state(rec);
@@ -86,25 +65,15 @@ pub fn parse_risky_user(
     }
     ev.risk = Some(risk);
     if history {
-        ev.actor = rec
-            .lower(&["initiatedBy"])
-            .filter(|by| Some(by) != user_id.as_ref())
-            .map(|id| Actor {
-                kind: ActorKind::User,
-                id: Some(id),
-                name: None,
-            });
+        ev.actor = rec.lower(&["initiatedBy"]).filter(|by| Some(by) != user_id.as_ref()).map(|id| Actor {
+            kind: ActorKind::User,
+            id: Some(id),
+            name: None,
+        });
     }
     ev.ids.record = rec.string(&["id"]);
     ev.ids.correlation = rec.lower(&["correlationId"]);
-    ev.detail.category = Some(
-        if history {
-            "riskyUserHistory"
-        } else {
-            "riskyUser"
-        }
-        .to_string(),
-    );
+    ev.detail.category = Some(if history { "riskyUserHistory" } else { "riskyUser" }.to_string());
     if rec.bool(&["isDeleted"]) == Some(true) {
         ev.reason = Some("deleted".to_string());
     }
@@ -135,10 +104,7 @@ fn state(rec: Rec<'_>) -> Risk {
 fn location(rec: Rec<'_>) -> Option<Location> {
     let value = rec.object(&["location"])?;
     let loc = Rec::new(&value)?;
-    let location = Location {
-        country: loc.string(&["countryOrRegion"]),
-        city: loc.string(&["city"]),
-    };
+    let location = Location { country: loc.string(&["countryOrRegion"]), city: loc.string(&["city"]) };
     (location.country.is_some() || location.city.is_some()).then_some(location)
 }
 
@@ -146,10 +112,11 @@ fn location(rec: Rec<'_>) -> Option<Location> {
 /// `, `; they say why a threat-intelligence detection fired (`suspiciousIP`, `passwordSpray`).
 fn risk_reasons(rec: Rec<'_>) -> Option<String> {
     let info = rec.nested(&["additionalInfo"])?;
-    let entry = info.as_array()?.iter().filter_map(Rec::new).find(|kv| {
-        kv.str(&["Key"])
-            .is_some_and(|k| k.eq_ignore_ascii_case("riskReasons"))
-    })?;
+    let entry = info
+        .as_array()?
+        .iter()
+        .filter_map(Rec::new)
+        .find(|kv| kv.str(&["Key"]).is_some_and(|k| k.eq_ignore_ascii_case("riskReasons")))?;
     // An array, JSON text of one, or a comma-separated string.
     let reasons = strings_of(entry.get(&["Value"])?);
     (!reasons.is_empty()).then(|| reasons.join(", "))
@@ -169,10 +136,7 @@ mod tests {
 
     #[test]
     fn detections_in_graph_and_log_analytics_shapes() {
-        let events = lines(
-            &fixture("entra/risk/risk-detections.jsonl"),
-            "risk-detections.jsonl",
-        );
+        let events = lines(&fixture("entra/risk/risk-detections.jsonl"), "risk-detections.jsonl");
         assert_eq!(events.len(), 4);
         // Leaked credentials: a user-level offline detection, tied to no sign-in.
         let leaked = &events[0];
@@ -196,14 +160,8 @@ mod tests {
         let intel = &events[1];
         assert_eq!(intel["reason"], "suspiciousIP, passwordSpray");
         assert_eq!(intel["risk"]["level"], "medium");
-        assert_eq!(
-            intel["ids"]["request"],
-            "4d63c1c4-c95b-4d3c-8e0a-1271fd813e00"
-        );
-        assert_eq!(
-            intel["location"],
-            json!({"country": "PT", "city": "Lisbon"})
-        );
+        assert_eq!(intel["ids"]["request"], "4d63c1c4-c95b-4d3c-8e0a-1271fd813e00");
+        assert_eq!(intel["location"], json!({"country": "PT", "city": "Lisbon"}));
         assert_eq!(intel["ip"], "198.51.100.77");
         // Log Analytics: an unreadable DetectedDateTime falls back to ActivityDateTime.
         let la = &events[2];
@@ -215,53 +173,30 @@ mod tests {
         assert_eq!(events[3]["time"], "2022-03-24T14:42:35Z");
         assert_eq!(events[3]["risk"]["detail"], "aiConfirmedSigninSafe");
         // The envelope's correlationId repeats the detection id; the sign-in's is inside.
-        assert_eq!(
-            events[3]["ids"]["correlation"],
-            "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
-        );
+        assert_eq!(events[3]["ids"]["correlation"], "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
         insta::assert_json_snapshot!("detections", events);
     }
 
     #[test]
     fn risky_user_snapshots_and_history() {
-        let events = lines(
-            &fixture("entra/risk/risky-users.jsonl"),
-            "risky-users.jsonl",
-        );
+        let events = lines(&fixture("entra/risk/risky-users.jsonl"), "risky-users.jsonl");
         let categories: Vec<&Value> = events.iter().map(|e| &e["detail"]["category"]).collect();
-        assert_eq!(
-            categories,
-            [
-                "riskyUser",
-                "riskyUser",
-                "riskyUserHistory",
-                "riskyUserHistory"
-            ]
-        );
+        assert_eq!(categories, ["riskyUser", "riskyUser", "riskyUserHistory", "riskyUserHistory"]);
         assert!(events.iter().all(|e| e["kind"] == "risk-state"));
         assert_eq!(events[0]["risk"]["state"], "dismissed");
-        assert_eq!(
-            events[0]["user"]["id"],
-            "a1b2c3d4-0000-4000-8000-000000000002"
-        );
+        assert_eq!(events[0]["user"]["id"], "a1b2c3d4-0000-4000-8000-000000000002");
         assert_eq!(events[0]["time"], "2025-04-19T09:15:00.123Z");
         // Log Analytics: empty RiskLastUpdatedDateTime, so TimeGenerated; text booleans.
         assert_eq!(events[1]["time"], "2025-04-19T05:20:00Z");
         assert_eq!(events[1]["reason"], "deleted");
         assert_eq!(events[1]["risk"]["level"], "high");
-        assert_eq!(
-            events[1]["user"]["id"],
-            "a1b2c3d4-0000-4000-8000-000000000003"
-        );
+        assert_eq!(events[1]["user"]["id"], "a1b2c3d4-0000-4000-8000-000000000003");
         // History: who changed the state, and the detection types behind it.
         assert_eq!(
             events[2]["actor"],
             json!({"type": "user", "id": "03ee6546-f113-4ec5-ba9d-e57381b0c928", "name": null})
         );
-        assert_eq!(
-            events[2]["risk"]["event_types"],
-            json!(["leakedCredentials"])
-        );
+        assert_eq!(events[2]["risk"]["event_types"], json!(["leakedCredentials"]));
         assert_eq!(events[2]["risk"]["detail"], "adminConfirmedUserCompromised");
         // Raised by the user's own detection: no separate actor.
         assert_eq!(events[3]["actor"], Value::Null);
@@ -275,33 +210,18 @@ mod tests {
             return;
         };
         assert_eq!(events.len(), 2);
-        let types: Vec<&Value> = events
-            .iter()
-            .map(|e| &e["risk"]["event_types"][0])
-            .collect();
+        let types: Vec<&Value> = events.iter().map(|e| &e["risk"]["event_types"][0]).collect();
         assert_eq!(types, ["anonymizedIPAddress", "passwordSpray"]);
-        assert_eq!(
-            events[0]["user"]["name"],
-            "joe.danger@mauriziobrancaoutlook.onmicrosoft.com"
-        );
+        assert_eq!(events[0]["user"]["name"], "joe.danger@mauriziobrancaoutlook.onmicrosoft.com");
         assert_eq!(events[0]["time"], "2022-08-22T18:05:06.133Z");
         assert_eq!(events[0]["risk"]["timing"], "realtime");
-        assert_eq!(
-            events[1]["user"]["name"],
-            "joel.miller@mauriziobrancaoutlook.onmicrosoft.com"
-        );
+        assert_eq!(events[1]["user"]["name"], "joel.miller@mauriziobrancaoutlook.onmicrosoft.com");
         // Single-digit hour in detectedDateTime.
         assert_eq!(events[1]["time"], "2022-09-09T08:48:50.361Z");
         assert_eq!(events[1]["risk"]["timing"], "offline");
         // The sign-in correlation id, not the envelope's (which repeats the detection id).
-        assert_eq!(
-            events[1]["ids"]["correlation"],
-            "cbfd38f4-1619-45e5-ba71-71456f75541b"
-        );
-        assert_eq!(
-            events[1]["ids"]["request"],
-            "52a6a863-695a-42b1-b299-e44121b93f00"
-        );
+        assert_eq!(events[1]["ids"]["correlation"], "cbfd38f4-1619-45e5-ba71-71456f75541b");
+        assert_eq!(events[1]["ids"]["request"], "52a6a863-695a-42b1-b299-e44121b93f00");
         for e in &events {
             assert_eq!(e["ip"], "67.43.156.42");
             assert_eq!(e["risk"]["level"], "high");
@@ -315,16 +235,10 @@ mod tests {
             return;
         };
         assert_eq!(events.len(), 2);
-        assert_eq!(
-            events[0]["user"]["name"],
-            "joe.danger@mauriziobrancaoutlook.onmicrosoft.com"
-        );
+        assert_eq!(events[0]["user"]["name"], "joe.danger@mauriziobrancaoutlook.onmicrosoft.com");
         assert_eq!(events[0]["risk"]["level"], "medium");
         assert_eq!(events[0]["reason"], Value::Null);
-        assert_eq!(
-            events[1]["user"]["name"],
-            "joel.miller@mauriziobrancaoutlook.onmicrosoft.com"
-        );
+        assert_eq!(events[1]["user"]["name"], "joel.miller@mauriziobrancaoutlook.onmicrosoft.com");
         assert_eq!(events[1]["risk"]["level"], "high");
         assert_eq!(events[1]["reason"], "deleted");
         assert_eq!(events[1]["time"], "2022-09-09T09:59:27.958Z");
@@ -333,15 +247,9 @@ mod tests {
 
     #[test]
     fn a_record_without_time_is_an_error() {
-        let events = lines(
-            r#"{"riskEventType": "generic", "detectedDateTime": "soon"}"#,
-            "x",
-        );
+        let events = lines(r#"{"riskEventType": "generic", "detectedDateTime": "soon"}"#, "x");
         assert!(events[0]["error"].is_string());
-        let events = lines(
-            r#"{"riskLastUpdatedDateTime": 5, "riskState": "atRisk"}"#,
-            "x",
-        );
+        let events = lines(r#"{"riskLastUpdatedDateTime": 5, "riskState": "atRisk"}"#, "x");
         assert!(events[0]["error"].is_string());
     }
 }

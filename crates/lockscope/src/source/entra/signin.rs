@@ -13,9 +13,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::{Parsed, Reason, aadsts, common, signin_policy};
-use crate::event::{
-    App, Detail, Device, Event, Ids, Kind, Location, Origin, Outcome, Principal, Risk,
-};
+use crate::event::{App, Detail, Device, Event, Ids, Kind, Location, Origin, Outcome, Principal, Risk};
 use crate::source::field::Rec;
 
 /// The nil GUID: some exports put it in `userId` for sign-ins of accounts that do not exist. It
@@ -35,11 +33,9 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
         Some(code) => aadsts::classify(code, risk_shown),
         None => (status.text_outcome.unwrap_or(Outcome::Info), None),
     };
-    let reason = status
-        .reason
-        .filter(|r| !(outcome == Outcome::Success && is_placeholder_reason(r)));
-    let ip = common::ip_of(rec, &["ipAddress"])
-        .or_else(|| envelope.and_then(|e| common::ip_of(e, &["callerIpAddress"])));
+    let reason = status.reason.filter(|r| !(outcome == Outcome::Success && is_placeholder_reason(r)));
+    let ip =
+        common::ip_of(rec, &["ipAddress"]).or_else(|| envelope.and_then(|e| common::ip_of(e, &["callerIpAddress"])));
     let event = Event {
         time,
         kind,
@@ -74,11 +70,7 @@ pub fn parse(rec: Rec<'_>, envelope: Option<Rec<'_>>, origin: Origin) -> Result<
 /// The sign-in time: `createdDateTime`, then Log Analytics `TimeGenerated`, then the envelope's
 /// `time` (which is when the record was written, seconds to minutes later).
 fn time(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Result<Timestamp, Reason> {
-    let candidates = [
-        (Some(rec), "createdDateTime"),
-        (Some(rec), "TimeGenerated"),
-        (envelope, "time"),
-    ];
+    let candidates = [(Some(rec), "createdDateTime"), (Some(rec), "TimeGenerated"), (envelope, "time")];
     let mut first_bad: Option<(&str, &Value)> = None;
     for (source, name) in candidates {
         let Some(value) = source.and_then(|r| r.get(&[name])) else {
@@ -112,11 +104,7 @@ fn shorten(value: &Value) -> String {
 /// one (the real `SignInLogs` sample has `isInteractive: false`); then `signInEventTypes`; then
 /// `isInteractive`. Unknown interactivity is [`Kind::SignIn`].
 fn kind(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Kind {
-    let named = [
-        envelope.and_then(|e| e.str(&["category"])),
-        rec.str(&["Type"]),
-        rec.str(&["category"]),
-    ];
+    let named = [envelope.and_then(|e| e.str(&["category"])), rec.str(&["Type"]), rec.str(&["category"])];
     if let Some(kind) = named.iter().flatten().find_map(|c| kind_of_category(c)) {
         return kind;
     }
@@ -139,9 +127,7 @@ fn kind(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Kind {
 fn kind_of_category(category: &str) -> Option<Kind> {
     match category.to_ascii_lowercase().as_str() {
         "signinlogs" => Some(Kind::SignIn),
-        "noninteractiveusersigninlogs" | "aadnoninteractiveusersigninlogs" => {
-            Some(Kind::NonInteractiveSignIn)
-        }
+        "noninteractiveusersigninlogs" | "aadnoninteractiveusersigninlogs" => Some(Kind::NonInteractiveSignIn),
         "serviceprincipalsigninlogs"
         | "microsoftserviceprincipalsigninlogs"
         | "managedidentitysigninlogs"
@@ -169,15 +155,9 @@ impl Status {
     fn read(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Self {
         let object = rec.object(&["status"]);
         let status = object.as_deref().and_then(Rec::new);
-        let sources: [(Option<Rec<'_>>, &str); 4] = [
-            (status, "errorCode"),
-            (Some(rec), "resultType"),
-            (Some(rec), "errorCode"),
-            (envelope, "resultType"),
-        ];
-        let code = sources
-            .iter()
-            .find_map(|(r, name)| r.and_then(|r| r.int(&[name])));
+        let sources: [(Option<Rec<'_>>, &str); 4] =
+            [(status, "errorCode"), (Some(rec), "resultType"), (Some(rec), "errorCode"), (envelope, "resultType")];
+        let code = sources.iter().find_map(|(r, name)| r.and_then(|r| r.int(&[name])));
         let words: Vec<Cow<'_, str>> = sources
             .iter()
             .filter_map(|(r, name)| r.and_then(|r| r.str(&[name])))
@@ -192,12 +172,7 @@ impl Status {
             .and_then(|s| s.string(&["failureReason"]))
             .or_else(|| rec.string(&["resultDescription"]))
             .or_else(|| envelope.and_then(|e| e.string(&["resultDescription"])));
-        Status {
-            code,
-            raw_code,
-            text_outcome,
-            reason,
-        }
+        Status { code, raw_code, text_outcome, reason }
     }
 }
 
@@ -227,11 +202,7 @@ fn user(rec: Rec<'_>, kind: Kind) -> Option<Principal> {
             id = guid.filter(|g| g != NIL_GUID);
         }
     }
-    let mut principal = Principal {
-        name,
-        id,
-        display: rec.string(&["userDisplayName"]),
-    };
+    let mut principal = Principal { name, id, display: rec.string(&["userDisplayName"]) };
     if principal.is_empty() && kind == Kind::ServiceSignIn {
         principal = Principal {
             name: None,
@@ -254,10 +225,7 @@ fn is_guid(s: &str) -> bool {
 
 /// The client application.
 fn app(rec: Rec<'_>) -> Option<App> {
-    let app = App {
-        id: rec.string(&["appId"]),
-        name: rec.string(&["appDisplayName"]),
-    };
+    let app = App { id: rec.string(&["appId"]), name: rec.string(&["appDisplayName"]) };
     (app.id.is_some() || app.name.is_some()).then_some(app)
 }
 
@@ -284,10 +252,7 @@ fn location(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Option<Location> {
         .and_then(|d| d.string(&["countryOrRegion"]))
         .or_else(|| country_code(rec))
         .or_else(|| envelope.and_then(country_code));
-    let location = Location {
-        country,
-        city: detail.and_then(|d| d.string(&["city"])),
-    };
+    let location = Location { country, city: detail.and_then(|d| d.string(&["city"])) };
     (location != Location::default()).then_some(location)
 }
 
@@ -328,11 +293,7 @@ fn risk(rec: Rec<'_>) -> Option<Risk> {
         .iter()
         .filter_map(|name| rec.lower(&[name]))
         .collect();
-    let level = levels
-        .iter()
-        .find(|l| !is_none(l))
-        .or(levels.first())
-        .cloned();
+    let level = levels.iter().find(|l| !is_none(l)).or(levels.first()).cloned();
     let risk = Risk {
         event_types,
         level,
@@ -361,21 +322,16 @@ fn risk_is_shown(rec: Rec<'_>) -> bool {
         .iter()
         .filter_map(|name| rec.lower(&[name]))
         .any(|l| l == "medium" || l == "high");
-    elevated
-        || rec
-            .str(&["riskState"])
-            .is_some_and(|s| s.eq_ignore_ascii_case("atRisk"))
+    elevated || rec.str(&["riskState"]).is_some_and(|s| s.eq_ignore_ascii_case("atRisk"))
 }
 
 /// Authentication methods, sorted and deduplicated: from `authenticationDetails` when it names
 /// any, else `authenticationMethodsUsed`, else `mfaDetail.authMethod`.
 fn auth_methods(rec: Rec<'_>) -> Vec<String> {
     let mut methods: Vec<String> = match rec.nested(&["authenticationDetails"]).as_deref() {
-        Some(Value::Array(steps)) => steps
-            .iter()
-            .filter_map(Rec::new)
-            .filter_map(|s| s.string(&["authenticationMethod"]))
-            .collect(),
+        Some(Value::Array(steps)) => {
+            steps.iter().filter_map(Rec::new).filter_map(|s| s.string(&["authenticationMethod"])).collect()
+        }
         _ => Vec::new(),
     };
     if methods.is_empty() {
@@ -383,11 +339,7 @@ fn auth_methods(rec: Rec<'_>) -> Vec<String> {
     }
     if methods.is_empty() {
         let mfa = rec.object(&["mfaDetail"]);
-        methods.extend(
-            mfa.as_deref()
-                .and_then(Rec::new)
-                .and_then(|m| m.string(&["authMethod"])),
-        );
+        methods.extend(mfa.as_deref().and_then(Rec::new).and_then(|m| m.string(&["authMethod"])));
     }
     methods.sort();
     methods.dedup();

@@ -23,11 +23,8 @@ const SIGN_IN_RISK: i64 = 32;
 const USER_RISK: i64 = 64;
 
 /// Names under which the policy list appears, in order of preference.
-const POLICY_FIELDS: &[&str] = &[
-    "appliedConditionalAccessPolicies",
-    "conditionalAccessPolicies",
-    "appliedConditionalAccessPolicy",
-];
+const POLICY_FIELDS: &[&str] =
+    &["appliedConditionalAccessPolicies", "conditionalAccessPolicies", "appliedConditionalAccessPolicy"];
 
 /// What the Conditional Access policies of one sign-in say.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -68,35 +65,24 @@ pub(super) fn read(rec: Rec<'_>) -> Policies {
 /// The first policy list that is a non-empty array. Log Analytics rows can carry both columns,
 /// one of them `"[]"`, so an empty list does not hide a full one.
 fn policy_list<'a>(rec: Rec<'a>) -> Option<Cow<'a, Value>> {
-    POLICY_FIELDS
-        .iter()
-        .filter_map(|name| rec.nested(&[name]))
-        .find(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    POLICY_FIELDS.iter().filter_map(|name| rec.nested(&[name])).find(|v| v.as_array().is_some_and(|a| !a.is_empty()))
 }
 
 /// Whether the policy failed (enforced and not satisfied). Report-only results do not count:
 /// they never block.
 fn is_failed(policy: Rec<'_>) -> bool {
-    policy
-        .str(&["result"])
-        .is_some_and(|r| r.eq_ignore_ascii_case("failure"))
+    policy.str(&["result"]).is_some_and(|r| r.eq_ignore_ascii_case("failure"))
 }
 
 /// Whether `Block` is among the policy's grant controls.
 fn enforces_block(policy: Rec<'_>) -> bool {
-    policy
-        .strings(&["enforcedGrantControls"])
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case("block"))
+    policy.strings(&["enforcedGrantControls"]).iter().any(|c| c.eq_ignore_ascii_case("block"))
 }
 
 /// Whether the policy's satisfied conditions include user or sign-in risk, from
 /// `conditionsSatisfied` (flags string or bitmask) or beta `includeRulesSatisfied`.
 fn has_risk_condition(policy: Rec<'_>) -> bool {
-    if policy
-        .get(&["conditionsSatisfied"])
-        .is_some_and(conditions_include_risk)
-    {
+    if policy.get(&["conditionsSatisfied"]).is_some_and(conditions_include_risk) {
         return true;
     }
     let Some(rules) = policy.nested(&["includeRulesSatisfied"]) else {
@@ -153,23 +139,16 @@ mod tests {
         }
         for mask in [32, 64, 96, 99, 1059] {
             assert!(conditions_include_risk(&json!(mask)), "{mask}");
-            assert!(
-                conditions_include_risk(&json!(mask.to_string())),
-                "{mask} as text"
-            );
+            assert!(conditions_include_risk(&json!(mask.to_string())), "{mask} as text");
         }
     }
 
     #[test]
     fn flag_strings_and_arrays() {
-        assert!(conditions_include_risk(&json!(
-            "application,users,userRisk"
-        )));
+        assert!(conditions_include_risk(&json!("application,users,userRisk")));
         assert!(conditions_include_risk(&json!("application, SignInRisk")));
         assert!(conditions_include_risk(&json!(["users", "signInRisk"])));
-        assert!(!conditions_include_risk(&json!(
-            "application,users,location"
-        )));
+        assert!(!conditions_include_risk(&json!("application,users,location")));
         assert!(!conditions_include_risk(&json!("none")));
         assert!(!conditions_include_risk(&json!(null)));
     }
@@ -187,32 +166,17 @@ mod tests {
         ]});
         assert_eq!(
             policies(&v),
-            Policies {
-                blocking: vec!["A".into(), "B".into(), "f-id".into()],
-                risk_policy: false
-            }
+            Policies { blocking: vec!["A".into(), "B".into(), "f-id".into()], risk_policy: false }
         );
     }
 
     #[test]
     fn risk_policy_from_any_failed_policy() {
         let mfa = json!({"ConditionalAccessPolicies": "[{\"displayName\":\"Risky sign-in MFA\",\"enforcedGrantControls\":[\"Mfa\"],\"result\":\"failure\",\"conditionsSatisfied\":35}]"});
-        assert_eq!(
-            policies(&mfa),
-            Policies {
-                blocking: vec![],
-                risk_policy: true
-            }
-        );
+        assert_eq!(policies(&mfa), Policies { blocking: vec![], risk_policy: true });
         let beta = json!({"appliedConditionalAccessPolicies": [{"displayName": "X", "enforcedGrantControls": ["Block"], "result": "failure",
             "includeRulesSatisfied": [{"conditionalAccessCondition": "userRisk", "ruleSatisfied": "high"}]}]});
-        assert_eq!(
-            policies(&beta),
-            Policies {
-                blocking: vec!["X".into()],
-                risk_policy: true
-            }
-        );
+        assert_eq!(policies(&beta), Policies { blocking: vec!["X".into()], risk_policy: true });
     }
 
     #[test]
@@ -220,13 +184,7 @@ mod tests {
         let v = json!({"AppliedConditionalAccessPolicies": "[]",
             "ConditionalAccessPolicies": [{"displayName": "P", "enforcedGrantControls": ["Block"], "result": "failure"}]});
         assert_eq!(policies(&v).blocking, vec!["P".to_string()]);
-        assert_eq!(
-            policies(&json!({"ConditionalAccessPolicies": "not json"})),
-            Policies::default()
-        );
-        assert_eq!(
-            policies(&json!({"appliedConditionalAccessPolicies": [1, "x", null]})),
-            Policies::default()
-        );
+        assert_eq!(policies(&json!({"ConditionalAccessPolicies": "not json"})), Policies::default());
+        assert_eq!(policies(&json!({"appliedConditionalAccessPolicies": [1, "x", null]})), Policies::default());
     }
 }

@@ -17,11 +17,7 @@ const UTI_LEN: usize = 22;
 /// 48-character form some test fixtures carry).
 pub fn to_request_id(uti: &str) -> Option<String> {
     let uti = uti.trim();
-    if uti.len() != UTI_LEN
-        || !uti
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if uti.len() != UTI_LEN || !uti.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return None;
     }
     // The decoder rejects non-zero trailing bits, so only canonical encodings are accepted.
@@ -33,10 +29,7 @@ pub fn to_request_id(uti: &str) -> Option<String> {
 /// would write for it; the inverse of [`to_request_id`]. `None` when the text is not a GUID.
 pub fn from_request_id(request_id: &str) -> Option<String> {
     let t = request_id.trim();
-    let t = t
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .unwrap_or(t);
+    let t = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(t);
     let bytes = parse_guid(t)?;
     Some(URL_SAFE_NO_PAD.encode(dotnet_order(bytes)))
 }
@@ -86,18 +79,9 @@ mod tests {
 
     #[test]
     fn decodes_the_real_pairs_of_the_reference() {
-        assert_eq!(
-            to_request_id("xMFjTVvJPE2OChJx_YE-AA").as_deref(),
-            Some("4d63c1c4-c95b-4d3c-8e0a-1271fd813e00")
-        );
-        assert_eq!(
-            to_request_id("IdP3SUJGtkGlt7dDQVRPAA").as_deref(),
-            Some("49f7d321-4642-41b6-a5b7-b74341544f00")
-        );
-        assert_eq!(
-            from_request_id("4D63C1C4-C95B-4D3C-8E0A-1271FD813E00").as_deref(),
-            Some("xMFjTVvJPE2OChJx_YE-AA")
-        );
+        assert_eq!(to_request_id("xMFjTVvJPE2OChJx_YE-AA").as_deref(), Some("4d63c1c4-c95b-4d3c-8e0a-1271fd813e00"));
+        assert_eq!(to_request_id("IdP3SUJGtkGlt7dDQVRPAA").as_deref(), Some("49f7d321-4642-41b6-a5b7-b74341544f00"));
+        assert_eq!(from_request_id("4D63C1C4-C95B-4D3C-8E0A-1271FD813E00").as_deref(), Some("xMFjTVvJPE2OChJx_YE-AA"));
         assert_eq!(
             from_request_id("{49f7d321-4642-41b6-a5b7-b74341544f00}").as_deref(),
             Some("IdP3SUJGtkGlt7dDQVRPAA")
