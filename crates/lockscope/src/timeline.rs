@@ -47,20 +47,36 @@ pub struct Baseline {
     pub novel_countries: BTreeSet<String>,
 }
 
+/// Per country: successes, successes from an identified device, and those devices.
+#[derive(Default)]
+struct CountryUse {
+    successes: usize,
+    identified: usize,
+    devices: BTreeSet<String>,
+}
+
 /// Countries that look foreign to the user over the whole window, for places that appeared too
-/// early to be judged at first appearance: not the first country the user was seen in, a
-/// minority, with enough successes from other countries, and none of its identified devices ever
-/// used from another country.
-fn early_strangers(per_country: &BTreeMap<String, (usize, BTreeSet<String>)>, first: Option<&str>) -> Vec<String> {
-    let total: usize = per_country.values().map(|(n, _)| n).sum();
+/// early to be judged at first appearance. A country qualifies when it is a minority with enough
+/// successes from other countries, shares no identified device with them, and either is a clear
+/// minority (at most a quarter) or never shows an identified device while most other successes
+/// do (an attacker replaying a token has no registered device). Thin or balanced histories give
+/// no verdict: travel and home look alike there.
+fn early_strangers(per_country: &BTreeMap<String, CountryUse>) -> Vec<String> {
+    let total: usize = per_country.values().map(|c| c.successes).sum();
+    let identified: usize = per_country.values().map(|c| c.identified).sum();
     per_country
         .iter()
-        .filter(|(c, (n, devices))| {
-            let elsewhere = total - n;
-            let shared = per_country.iter().any(|(o, (_, od))| o != *c && !od.is_disjoint(devices));
-            Some(c.as_str()) != first && elsewhere >= MIN_HISTORY && *n < elsewhere && !shared
+        .filter(|(name, c)| {
+            let elsewhere = total - c.successes;
+            let identified_elsewhere = identified - c.identified;
+            let shared = per_country.iter().any(|(o, oc)| o != *name && !oc.devices.is_disjoint(&c.devices));
+            let anonymous = c.identified == 0 && identified_elsewhere * 2 >= elsewhere;
+            elsewhere >= MIN_HISTORY
+                && c.successes < elsewhere
+                && !shared
+                && (c.successes * 3 <= elsewhere || anonymous)
         })
-        .map(|(c, _)| c.clone())
+        .map(|(name, _)| name.clone())
         .collect()
 }
 
@@ -84,8 +100,7 @@ impl Baseline {
         let mut b = Baseline::default();
         let (mut seen_ips, mut seen_devices) = (BTreeSet::new(), BTreeSet::new());
         // Per country: successes, and the identified devices used from it.
-        let mut per_country: BTreeMap<String, (usize, BTreeSet<String>)> = BTreeMap::new();
-        let mut first_country: Option<String> = None;
+        let mut per_country: BTreeMap<String, CountryUse> = BTreeMap::new();
         for &i in &timeline.events {
             let e = &events[i];
             if !e.kind.is_user_sign_in() || e.outcome != Outcome::Success {
@@ -102,10 +117,10 @@ impl Baseline {
                 }
             }
             if let Some(c) = &country {
-                first_country.get_or_insert_with(|| c.clone());
                 let entry = per_country.entry(c.clone()).or_default();
-                entry.0 += 1;
-                entry.1.extend(device.clone());
+                entry.successes += 1;
+                entry.identified += usize::from(device.is_some());
+                entry.devices.extend(device.clone());
             }
             seen_ips.extend(e.ip.clone());
             seen_devices.extend(device);
@@ -121,7 +136,7 @@ impl Baseline {
                 b.devices.entry(k).or_default().insert(d);
             }
         }
-        b.novel_countries.extend(early_strangers(&per_country, first_country.as_deref()));
+        b.novel_countries.extend(early_strangers(&per_country));
         b
     }
 

@@ -340,3 +340,29 @@ mod account_state {
         assert_eq!(get("lock@contoso.com"), Some((RuleId::SmartLockout, Verdict::NeedsReview)));
     }
 }
+
+mod compromise_early_in_the_window {
+    use super::*;
+
+    /// The attacker's sign-ins come before any of the user's own in the export: the new place
+    /// cannot be judged at its first appearance, but it is a clear minority of the successes.
+    #[test]
+    fn attacker_first_then_home() {
+        let mut t = Tenant::default();
+        t.signin("ben@contoso.com", at(-1000), 0, "89.40.87.230", "-", "RO");
+        t.detection("ben@contoso.com", at(-990), "anomalousToken", "atRisk");
+        t.signin("ben@contoso.com", at(-900), 0, "89.40.87.230", "-", "RO");
+        t.signin("ben@contoso.com", at(-800), 0, "89.40.87.230", "-", "RO");
+        for n in 0..9 {
+            t.signin("ben@contoso.com", at(-950 + n * 60), 0, "84.154.234.176", "laptop", "DE");
+        }
+        let case = t.analyse();
+        let u = verdict_of(&case, "ben@contoso.com").expect("affected");
+        assert_eq!(
+            (u.root_cause, u.verdict),
+            (RuleId::CompromiseIndicators, Verdict::Compromised),
+            "{}",
+            u.explanation
+        );
+    }
+}
