@@ -105,8 +105,8 @@ struct EventLine<'a> {
 
 /// `events.jsonl`.
 pub fn events(case: &Case, w: &mut dyn Write) -> io::Result<()> {
-    for (e, user) in &case.events {
-        line(w, &event_line(e, user.as_deref()))?;
+    for (e, user) in case.events.iter().zip(&case.event_users) {
+        line(w, &event_line(e, user.and_then(|u| case.names.get(u)).map(String::as_str)))?;
     }
     Ok(())
 }

@@ -62,8 +62,12 @@ pub struct Case {
     pub incidents: Vec<Incident>,
     /// Token invalidations, by time.
     pub invalidations: Vec<Invalidation>,
-    /// All events, sorted, each with its resolved user.
-    pub events: Vec<(Event, Option<String>)>,
+    /// All events, sorted by (time, origin).
+    pub events: Vec<Event>,
+    /// The resolved identity of each event (index into `names`), parallel to `events`.
+    pub event_users: Vec<Option<UserId>>,
+    /// Identity display names, indexed by `UserId`.
+    pub names: Vec<String>,
 }
 
 /// Keeps only the latest risky-user snapshot per user (Log Analytics `AADRiskyUsers` is a stream
@@ -140,7 +144,6 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
     }
     affected.sort_by(|a, b| a.user.cmp(&b.user));
     findings.sort_by(|a, b| a.users.cmp(&b.users).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.id.cmp(&b.id)));
-    let events = events.into_iter().zip(users).map(|(e, u)| (e, u.map(|u| names[u].clone()))).collect();
     Case {
         settings: settings.clone(),
         totals,
@@ -153,5 +156,7 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
         incidents,
         invalidations,
         events,
+        event_users: users,
+        names,
     }
 }
