@@ -55,6 +55,33 @@ pub struct Event {
     pub origin: Origin,
 }
 
+impl Event {
+    /// An event with only its time, kind and origin set; sources fill in what their record carries.
+    pub fn new(time: Timestamp, kind: Kind, origin: Origin) -> Self {
+        Event {
+            time,
+            kind,
+            user: None,
+            actor: None,
+            host: None,
+            source: None,
+            ip: None,
+            outcome: Outcome::Info,
+            code: None,
+            failure: None,
+            reason: None,
+            app: None,
+            resource: None,
+            device: None,
+            location: None,
+            ids: Ids::default(),
+            risk: None,
+            detail: Detail::default(),
+            origin,
+        }
+    }
+}
+
 /// What an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -6,8 +6,7 @@ use jiff::Timestamp;
 
 use crate::case::{Case, Settings, analyse};
 use crate::event::{
-    Actor, ActorKind, App, Detail, Device, Event, Failure, Ids, Kind, Location, Origin, Outcome, Position, Principal,
-    Risk,
+    Actor, ActorKind, App, Device, Event, Failure, Ids, Kind, Location, Origin, Outcome, Position, Principal, Risk,
 };
 use crate::ingest::Ingested;
 use crate::verdict::AffectedUser;
@@ -42,27 +41,10 @@ impl Tenant {
     fn push(&mut self, kind: Kind, time: Timestamp, user: &str) -> &mut Event {
         self.line += 1;
         let file: Arc<str> = Arc::from("test.jsonl");
-        self.events.push(Event {
-            time,
-            kind,
-            user: Some(Principal { name: Some(user.to_string()), id: None, display: None }),
-            actor: None,
-            host: None,
-            source: None,
-            ip: None,
-            outcome: Outcome::Info,
-            code: None,
-            failure: None,
-            reason: None,
-            app: None,
-            resource: None,
-            device: None,
-            location: None,
-            ids: Ids { record: Some(format!("r{}", self.line)), ..Ids::default() },
-            risk: None,
-            detail: Detail::default(),
-            origin: Origin::new(&file, Position::Line(self.line)),
-        });
+        let mut e = Event::new(time, kind, Origin::new(&file, Position::Line(self.line)));
+        e.user = Some(Principal { name: Some(user.to_string()), id: None, display: None });
+        e.ids = Ids { record: Some(format!("r{}", self.line)), ..Ids::default() };
+        self.events.push(e);
         self.events.last_mut().expect("just pushed")
     }
 

@@ -5,32 +5,12 @@ use std::net::IpAddr;
 
 use jiff::Timestamp;
 
-use crate::event::{Detail, Event, Ids, Kind, Origin, Outcome, Principal};
+use crate::event::{Event, Kind, Origin, Principal};
 use crate::source::field::Rec;
 
 /// An event with only its time, kind and origin set; parsers fill in what their record carries.
 pub(super) fn event(time: Timestamp, kind: Kind, origin: Origin) -> Event {
-    Event {
-        time,
-        kind,
-        user: None,
-        actor: None,
-        host: None,
-        source: None,
-        ip: None,
-        outcome: Outcome::Info,
-        code: None,
-        failure: None,
-        reason: None,
-        app: None,
-        resource: None,
-        device: None,
-        location: None,
-        ids: Ids::default(),
-        risk: None,
-        detail: Detail::default(),
-        origin,
-    }
+    Event::new(time, kind, origin)
 }
 
 /// The first of `names` that holds a parseable time. Unlike [`Rec::time`], a present but
