@@ -56,6 +56,21 @@ pub struct Event {
 }
 
 impl Event {
+    /// Where an authentication attempt came from, as the attempt's source for spray and brute
+    /// force grouping: the IP when logged; for an explicit-credential logon (4648, logged on the
+    /// client) the client host itself; else the workstation name or the remote peer as logged;
+    /// else, for a Windows logon with no remote side (local, or OpenSSH on Windows), the host.
+    pub fn attempt_source(&self) -> Option<&str> {
+        if self.kind == Kind::ExplicitCredential {
+            return self.host.as_deref();
+        }
+        let remote = self.ip.as_deref().or(self.detail.workstation.as_deref()).or(self.source.as_deref());
+        match self.kind {
+            Kind::Logon => remote.or(self.host.as_deref()),
+            _ => remote,
+        }
+    }
+
     /// An event with only its time, kind and origin set; sources fill in what their record carries.
     pub fn new(time: Timestamp, kind: Kind, origin: Origin) -> Self {
         Event {
@@ -124,12 +139,43 @@ pub enum Kind {
     RiskState,
     /// An Azure Resource Manager (activity log) operation.
     AzureOperation,
+    /// A Windows logon on a host (4624 success, 4625 failure).
+    Logon,
+    /// A Kerberos ticket-granting ticket request at a domain controller (4768).
+    KerberosTicket,
+    /// A failed Kerberos pre-authentication at a domain controller (4771).
+    KerberosPreauth,
+    /// An NTLM credential validation at a domain controller or host (4776).
+    NtlmValidation,
+    /// A logon with explicitly given credentials, seen on the client (4648).
+    ExplicitCredential,
+    /// An account was locked out (Windows 4740, pam_faillock).
+    Lockout,
+    /// A service was installed, with the account it runs as (7045, 4697).
+    ServiceInstalled,
+    /// A scheduled task was created or updated, with its run-as account (4698, 4702).
+    TaskScheduled,
 }
 
 impl Kind {
     /// Whether this kind is a user sign-in of any interactivity.
     pub fn is_user_sign_in(self) -> bool {
         matches!(self, Kind::SignIn | Kind::NonInteractiveSignIn)
+    }
+
+    /// Whether this kind is an authentication attempt by an account, in any system: Entra user
+    /// sign-ins, Windows logons, Kerberos and NTLM validations, explicit-credential logons.
+    pub fn is_auth_attempt(self) -> bool {
+        matches!(
+            self,
+            Kind::SignIn
+                | Kind::NonInteractiveSignIn
+                | Kind::Logon
+                | Kind::KerberosTicket
+                | Kind::KerberosPreauth
+                | Kind::NtlmValidation
+                | Kind::ExplicitCredential
+        )
     }
 
     /// The stable name used in outputs.
@@ -154,6 +200,14 @@ impl Kind {
             Kind::RiskDetection => "risk-detection",
             Kind::RiskState => "risk-state",
             Kind::AzureOperation => "azure-operation",
+            Kind::Logon => "logon",
+            Kind::KerberosTicket => "kerberos-ticket",
+            Kind::KerberosPreauth => "kerberos-preauth",
+            Kind::NtlmValidation => "ntlm-validation",
+            Kind::ExplicitCredential => "explicit-credential",
+            Kind::Lockout => "lockout",
+            Kind::ServiceInstalled => "service-installed",
+            Kind::TaskScheduled => "task-scheduled",
         }
     }
 }
@@ -385,6 +439,22 @@ pub struct Detail {
     /// Issue time of the token that authorised this operation (activity log `iat`).
     #[serde(serialize_with = "crate::time::serialize_opt")]
     pub token_issued: Option<Timestamp>,
+    /// Windows event id (4625, 4740, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<u32>,
+    /// Windows logon type (2 interactive, 3 network, 8 cleartext, 10 remote interactive, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type: Option<u32>,
+    /// The process that asked for the logon (4625/4648 `ProcessName`), or a service's binary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// The more precise failure code (4625 `SubStatus`), kept verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_status: Option<String>,
+    /// The computer named as the source of a lockout (4740 caller computer) or the client
+    /// workstation of an NTLM validation (4776).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
 }
 
 /// Where a record came from: the file and a position inside it.

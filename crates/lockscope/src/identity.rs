@@ -126,8 +126,44 @@ impl Resolver {
         Ok(rows)
     }
 
+    /// Links the names one Windows account goes by across sources: `DOMAIN\sam` with a bare
+    /// `sam` seen elsewhere (a Linux or mapping-file name) when only one domain has that
+    /// sAMAccountName, and with `sam@domain.tld` when the UPN's first domain label is the NetBIOS
+    /// domain. Machine accounts (`HOST$`) are left alone.
+    fn link_windows_names(&mut self) {
+        let keys: Vec<String> = self.keys.keys().cloned().collect();
+        let mut domains_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for k in &keys {
+            if let Some((dom, sam)) = k.split_once('\\')
+                && !sam.is_empty() && !sam.ends_with('$') {
+                    domains_of.entry(sam.to_string()).or_default().push(dom.to_string());
+                }
+        }
+        for (sam, domains) in &domains_of {
+            if domains.len() == 1 && self.keys.contains_key(sam) {
+                let (a, b) = (self.keys[sam], self.keys[&format!("{}\\{sam}", domains[0])]);
+                self.union(a, b);
+            }
+            for dom in domains {
+                let windows = self.keys[&format!("{dom}\\{sam}")];
+                let upns: Vec<usize> = keys
+                    .iter()
+                    .filter_map(|k| {
+                        let (local, upn_domain) = k.split_once('@')?;
+                        let first = upn_domain.split('.').next()?;
+                        (local == sam && first == dom).then(|| self.keys[k])
+                    })
+                    .collect();
+                for upn in upns {
+                    self.union(windows, upn);
+                }
+            }
+        }
+    }
+
     /// Builds the identities from everything observed. Call once, after all observations.
     pub fn finish(&mut self) {
+        self.link_windows_names();
         let keys: Vec<(String, usize)> = self.keys.iter().map(|(k, &i)| (k.clone(), i)).collect();
         let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for (k, i) in &keys {
@@ -140,7 +176,7 @@ impl Resolver {
             .map(|names| {
                 let upn = names.iter().find(|n| n.contains('@') && !is_guid(n)).cloned();
                 let object_id = names.iter().find(|n| is_guid(n)).cloned();
-                let plain = names.iter().find(|n| !is_guid(n)).cloned();
+                let plain = names.iter().find(|n| !is_guid(n) && !is_sid(n)).cloned();
                 let user = upn.or(plain).or_else(|| object_id.clone()).unwrap_or_default();
                 let aliases = names.iter().filter(|n| **n != user).cloned().collect();
                 (Identity { user, aliases, object_id }, names)
@@ -189,6 +225,11 @@ impl Resolver {
     }
 }
 
+/// Whether `s` is a Windows security identifier (`S-1-5-21-…`), compared lowercased.
+pub fn is_sid(s: &str) -> bool {
+    s.len() > 4 && s[..4].eq_ignore_ascii_case("s-1-") && s[4..].bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
 /// Whether `s` is a GUID in text form.
 pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -224,6 +265,29 @@ mod tests {
         assert_eq!(ids[ana].aliases, vec![oid.to_string(), "asilva".into(), "contoso\\asilva".into()]);
         assert_eq!(ids[ana].object_id.as_deref(), Some(oid));
         assert_eq!(r.lookup("ANA.SILVA@CONTOSO.COM"), Some(ana));
+    }
+
+    #[test]
+    fn windows_names_join_bare_and_upn_forms() {
+        let mut r = Resolver::new();
+        r.observe(&p(Some("contoso\\asilva"), Some("S-1-5-21-1-2-3-1104")));
+        r.observe(&p(Some("asilva"), None));
+        r.observe(&p(Some("asilva@contoso.com"), Some("11033cf6-328f-4a1a-b66d-82807b0f2acb")));
+        r.observe(&p(Some("contoso\\ws01$"), None));
+        r.observe(&p(Some("ws01$"), None));
+        // Two domains with the same sAMAccountName: a bare name is ambiguous and stays apart.
+        r.observe(&p(Some("contoso\\bob"), None));
+        r.observe(&p(Some("fabrikam\\bob"), None));
+        r.observe(&p(Some("bob"), None));
+        r.finish();
+        let ana = r.lookup("asilva").expect("known");
+        assert_eq!(r.lookup("contoso\\asilva"), Some(ana));
+        assert_eq!(r.lookup("S-1-5-21-1-2-3-1104"), Some(ana));
+        assert_eq!(r.lookup("asilva@contoso.com"), Some(ana));
+        assert_eq!(r.identities()[ana].user, "asilva@contoso.com");
+        assert_ne!(r.lookup("ws01$"), r.lookup("contoso\\ws01$"));
+        assert_ne!(r.lookup("bob"), r.lookup("contoso\\bob"));
+        assert_ne!(r.lookup("contoso\\bob"), r.lookup("fabrikam\\bob"));
     }
 
     #[test]

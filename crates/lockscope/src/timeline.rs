@@ -103,7 +103,7 @@ impl Baseline {
         let mut per_country: BTreeMap<String, CountryUse> = BTreeMap::new();
         for &i in &timeline.events {
             let e = &events[i];
-            if !e.kind.is_user_sign_in() || e.outcome != Outcome::Success {
+            if !e.kind.is_auth_attempt() || e.outcome != Outcome::Success {
                 continue;
             }
             let country = e.location.as_ref().and_then(|l| l.country.as_ref()).map(|c| c.to_ascii_uppercase());

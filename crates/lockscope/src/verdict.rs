@@ -76,7 +76,7 @@ impl Counts {
         let mut c = Counts::default();
         for e in events {
             c.events += 1;
-            if e.kind.is_user_sign_in() {
+            if e.kind.is_auth_attempt() {
                 c.sign_ins += 1;
                 if e.outcome == Outcome::Failure {
                     c.failures += 1;

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Incident, IncidentKind, bursts};
-use crate::event::{Event, Failure, Outcome};
+use crate::event::{Event, Failure, Kind, Outcome};
 use crate::finding::{Evidence, Window};
 use crate::identity::UserId;
 
@@ -19,11 +19,19 @@ const MIN_USERS_PER_SOURCE: usize = 2;
 /// More attempts than this on one user from one source is brute force, not spraying.
 const MAX_PER_USER: usize = 10;
 
-/// Whether a failure is a credential guess (as opposed to a policy block or token problem).
+/// Whether a failure is a credential guess (as opposed to a policy block or token problem), in
+/// any system: Entra sign-ins, Windows logons, Kerberos pre-authentication, NTLM validation.
 pub fn is_guess(e: &Event) -> bool {
-    e.kind.is_user_sign_in()
+    e.kind.is_auth_attempt()
         && e.outcome == Outcome::Failure
         && matches!(e.failure, Some(Failure::BadPassword | Failure::UnknownUser | Failure::Locked))
+}
+
+/// Whether an event is an attempt that can belong to a spray: a guess, or a logon with explicit
+/// credentials (4648 is logged on the attacking client, with no outcome: its spread over many
+/// accounts is the signal).
+fn is_spray_attempt(e: &Event) -> bool {
+    is_guess(e) || (e.kind == Kind::ExplicitCredential && e.outcome != Outcome::Success)
 }
 
 /// Finds spray campaigns.
@@ -31,10 +39,10 @@ pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_us
     let mut by_ip: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut successes: BTreeMap<(&str, UserId), Vec<i64>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
-        let (Some(ip), Some(u)) = (e.ip.as_deref(), users[i]) else { continue };
-        if is_guess(e) {
+        let (Some(ip), Some(u)) = (e.attempt_source(), users[i]) else { continue };
+        if is_spray_attempt(e) {
             by_ip.entry(ip).or_default().push(i);
-        } else if e.kind.is_user_sign_in() && e.outcome == Outcome::Success {
+        } else if e.kind.is_auth_attempt() && e.outcome == Outcome::Success {
             successes.entry((ip, u)).or_default().push(e.time.as_second());
         }
     }

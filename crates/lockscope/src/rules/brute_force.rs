@@ -29,7 +29,7 @@ impl Rule for BruteForce {
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let mut by_ip: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
         for (_, e) in ctx.iter() {
-            if let (true, Some(ip)) = (is_guess(e), e.ip.as_deref()) {
+            if let (true, Some(ip)) = (is_guess(e), e.attempt_source()) {
                 by_ip.entry(ip).or_default().push(e);
             }
         }
@@ -40,9 +40,9 @@ impl Rule for BruteForce {
         let breaches: Vec<_> = ctx
             .iter()
             .filter(|(_, e)| {
-                e.kind.is_user_sign_in()
+                e.kind.is_auth_attempt()
                     && e.outcome == Outcome::Success
-                    && e.ip.as_deref() == Some(ip)
+                    && e.attempt_source() == Some(ip)
                     && e.time >= first
             })
             .collect();

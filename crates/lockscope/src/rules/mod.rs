@@ -77,7 +77,7 @@ impl<'a> UserCtx<'a> {
     /// The user's failed user sign-ins whose failure matches `pred`.
     pub fn failures(&self, pred: impl Fn(Failure) -> bool) -> Vec<(usize, &'a Event)> {
         self.iter()
-            .filter(|(_, e)| e.kind.is_user_sign_in() && e.outcome == Outcome::Failure && e.failure.is_some_and(&pred))
+            .filter(|(_, e)| e.kind.is_auth_attempt() && e.outcome == Outcome::Failure && e.failure.is_some_and(&pred))
             .collect()
     }
 

@@ -10,7 +10,7 @@
 //! MITRE ATT&CK T1110.003.
 
 use super::{Rule, UserCtx, cite};
-use crate::event::Outcome;
+use crate::event::{Event, Kind, Outcome};
 use crate::finding::{Finding, RuleId};
 use crate::incident::IncidentKind;
 use crate::incident::spray::is_guess;
@@ -25,13 +25,14 @@ impl Rule for PasswordSpray {
 
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let inc = ctx.incident(IncidentKind::PasswordSpray)?;
-        let from_source = |ip: &Option<String>| ip.as_ref().is_some_and(|ip| inc.sources.contains(ip));
-        let attempts: Vec<_> = ctx.iter().filter(|(_, e)| is_guess(e) && from_source(&e.ip)).collect();
+        let from_source = |e: &Event| e.attempt_source().is_some_and(|s| inc.sources.iter().any(|x| x == s));
+        let attempts: Vec<_> =
+            ctx.iter().filter(|(_, e)| (is_guess(e) || e.kind == Kind::ExplicitCredential) && from_source(e)).collect();
         let first = attempts.first().map(|(_, e)| e.time)?;
         let breaches: Vec<_> = ctx
             .iter()
             .filter(|(_, e)| {
-                e.kind.is_user_sign_in() && e.outcome == Outcome::Success && from_source(&e.ip) && e.time >= first
+                e.kind.is_auth_attempt() && e.outcome == Outcome::Success && from_source(e) && e.time >= first
             })
             .collect();
         let mut evidence: Vec<_> = attempts.iter().map(|(_, e)| cite(e)).collect();

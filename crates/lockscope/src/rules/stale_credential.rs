@@ -29,6 +29,14 @@ fn client(e: &Event) -> Option<String> {
     if let Some(k) = e.device.as_ref().and_then(|d| d.id.clone().or_else(|| d.name.clone())) {
         return Some(format!("device {k}"));
     }
+    if e.detail.event_id.is_some() {
+        // Windows: the source machine (and the process, when the host logged it).
+        let from = e.attempt_source()?;
+        return Some(match &e.detail.process {
+            Some(p) => format!("{p} on {from}"),
+            None => format!("host {from}"),
+        });
+    }
     let app = e.app.as_ref().and_then(|a| a.name.clone().or_else(|| a.id.clone()));
     match (app, &e.ip) {
         (None, None) => None,

@@ -20,7 +20,7 @@ const MIN_FAILURES: usize = 3;
 
 fn same_client(a: &Event, b: &Event) -> bool {
     let dev = |e: &Event| e.device.as_ref().and_then(|d| d.key());
-    (a.ip.is_some() && a.ip == b.ip) || (dev(a).is_some() && dev(a) == dev(b))
+    (a.attempt_source().is_some() && a.attempt_source() == b.attempt_source()) || (dev(a).is_some() && dev(a) == dev(b))
 }
 
 impl Rule for UserError {
@@ -45,7 +45,7 @@ impl Rule for UserError {
             let locked = burst.iter().any(|e| e.failure == Some(Failure::Locked));
             if (burst.len() >= MIN_FAILURES || locked) && familiar && !after_change {
                 let success = ctx.iter().map(|(_, e)| e).find(|e| {
-                    e.kind.is_user_sign_in()
+                    e.kind.is_auth_attempt()
                         && e.outcome == Outcome::Success
                         && e.time > last.time
                         && secs(last, e) <= RECOVERY_SECS
