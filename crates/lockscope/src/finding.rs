@@ -81,6 +81,8 @@ id_enum! {
         AccountDisabled => "account-disabled",
         /// Sign-ins failed because the password expired.
         PasswordExpired => "password-expired",
+        /// An Active Directory or Windows account was locked out (4740), traced to its source.
+        AccountLockout => "account-lockout",
     }
 }
 

@@ -106,6 +106,7 @@ const PRECEDENCE: &[RuleId] = &[
     RuleId::AccountDisabled,
     RuleId::PasswordExpired,
     RuleId::SmartLockout,
+    RuleId::AccountLockout,
     RuleId::RiskBlock,
     RuleId::TokenRejected,
     RuleId::CompromiseIndicators,
@@ -136,6 +137,13 @@ pub fn explain(
     } else {
         consequence(root.rule, findings)
     };
+    // A Windows lockout still in force needs an unlock whatever caused it (after the cause is
+    // fixed: unlocking before a stale device is updated only locks the account again).
+    let locked = by(RuleId::AccountLockout).is_some_and(|f| !f.summary.contains("unlocked by an administrator"));
+    if locked && !actions.contains(&Action::UnlockAd) {
+        actions.retain(|a| *a != Action::None);
+        actions.push(Action::UnlockAd);
+    }
     let mut confidence = root.confidence;
     let mut explanation = root.summary.clone();
     if weak_compromise && root.rule != RuleId::CompromiseIndicators {
@@ -202,6 +210,7 @@ fn consequence(rule: RuleId, findings: &[Finding]) -> (Verdict, Vec<Action>) {
         RuleId::TokenRejected if findings.iter().any(|f| f.rule == RuleId::TokenRejected && f.confidence >= 0.9) => {
             (Verdict::Benign, vec![Action::None])
         }
+        RuleId::AccountLockout => (Verdict::NeedsReview, vec![Action::UnlockAd]),
         RuleId::SmartLockout | RuleId::RiskBlock | RuleId::TokenRejected | RuleId::CompromiseIndicators => {
             (Verdict::NeedsReview, vec![Action::None])
         }

@@ -1,14 +1,15 @@
 //! `brute-force`: many password guesses against this user from one source.
 //!
-//! **Detects** at least ten failed credential guesses from one IP within an hour, from an IP the
-//! user does not normally sign in from, that are not the regular rhythm of a device with an old
-//! password. A later success from that IP means the guessing worked. **Why it matters**: it is
+//! **Detects** at least ten failed credential guesses from one source within an hour, from a
+//! source the user does not normally sign in from, that are not the slow regular rhythm of a
+//! device or service with an old password (see `stale_credential::machine_rhythm`). A later success from that IP means the guessing worked. **Why it matters**: it is
 //! the classic cause of a lockout and the source must be blocked. **Evidence**: the attempts and
 //! any success from the source. **False positives**: a misconfigured script on an unfamiliar
 //! network. **References**: MITRE ATT&CK T1110.001.
 
 use std::collections::BTreeMap;
 
+use super::stale_credential::machine_rhythm;
 use super::{Rule, UserCtx, cite};
 use crate::event::{Event, Outcome};
 use crate::finding::{Finding, RuleId};
@@ -33,9 +34,10 @@ impl Rule for BruteForce {
                 by_ip.entry(ip).or_default().push(e);
             }
         }
-        let (ip, attempts) = by_ip
-            .into_iter()
-            .find(|(_, a)| densest(a) >= MIN_ATTEMPTS && !a.iter().all(|e| ctx.baseline.is_familiar(e)))?;
+        let (ip, attempts) = by_ip.into_iter().find(|(_, a)| {
+            let times: Vec<i64> = a.iter().map(|e| e.time.as_second()).collect();
+            densest(a) >= MIN_ATTEMPTS && !a.iter().all(|e| ctx.baseline.is_familiar(e)) && !machine_rhythm(&times)
+        })?;
         let first = attempts[0].time;
         let breaches: Vec<_> = ctx
             .iter()

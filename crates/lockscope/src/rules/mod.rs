@@ -10,6 +10,7 @@ use crate::invalidation::Invalidation;
 use crate::timeline::Baseline;
 
 mod account_disabled;
+pub mod account_lockout;
 mod admin_action;
 mod brute_force;
 mod compromise_indicators;
@@ -19,7 +20,7 @@ mod password_spray;
 mod provider_mass_revocation;
 mod risk_block;
 mod smart_lockout;
-mod stale_credential;
+pub(crate) mod stale_credential;
 mod token_rejected;
 mod user_error;
 
@@ -42,6 +43,7 @@ pub static ALL: &[&dyn Rule] = &[
     &admin_action::AdminAction,
     &user_error::UserError,
     &smart_lockout::SmartLockout,
+    &account_lockout::AccountLockout,
     &risk_block::RiskBlock,
     &token_rejected::TokenRejected,
     &account_disabled::AccountDisabled,

@@ -1,10 +1,11 @@
 //! `stale-credential`: a device or app keeps trying an old password.
 //!
-//! **Detects**, per client (device id, else device name, else app and IP), repeated credential
-//! failures that start after the user's password changed or was reset, come from a client the
-//! user normally uses, and repeat at a regular rhythm (a mail app polling, a service retrying);
-//! or, with no change in the data, at least eight such regular failures from a familiar client
-//! with no success from it in between. **Why it matters**: it is the most common cause of
+//! **Detects**, per client (device id, else device name, else app and IP; on Windows the source
+//! host and process), repeated credential failures that start after the user's password changed
+//! or was reset and repeat at a machine's rhythm — regular gaps of a minute or more (a mail app
+//! polling, a service retrying, a task on its schedule); or, with no change in the data, at least
+//! eight such failures from a client the user really uses (or a Windows host) with no success
+//! from it in between. Guessing tools are regular too but far faster; people are irregular. **Why it matters**: it is the most common cause of
 //! recurring lockouts and the fix is on the device, not the account. **Evidence**: the credential
 //! change and the failures. **False positives**: a user retrying by hand at regular intervals.
 //! **References**: SPEC "stale credential on a host or device"; reference/formats.md §1.3.
@@ -42,6 +43,16 @@ fn client(e: &Event) -> Option<String> {
         (None, None) => None,
         (app, ip) => Some(format!("{} at {}", app.unwrap_or_else(|| "client".into()), ip.as_deref().unwrap_or("?"))),
     }
+}
+
+/// Whether failures come at a machine's rhythm: regular gaps (coefficient of variation under
+/// 0.6) of a minute or more (services retry, mail apps poll). Guessing tools are as regular but
+/// much faster, and people are irregular.
+pub(crate) fn machine_rhythm(times: &[i64]) -> bool {
+    let mut gaps: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_unstable();
+    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(0);
+    irregularity(times) < 0.6 && median >= 60
 }
 
 /// Coefficient of variation of the gaps: low means a machine-like rhythm.
@@ -89,10 +100,16 @@ impl Rule for StaleCredential {
         let (name, fails) = per_client.into_iter().find(|(c, fails)| {
             let bad: Vec<i64> =
                 fails.iter().filter(|e| e.failure == Some(Failure::BadPassword)).map(|e| e.time.as_second()).collect();
-            let familiar = fails.iter().any(|e| ctx.baseline.is_familiar(e));
+            // A machine retrying on a schedule, not a person or a guessing tool: see `machine_rhythm`.
+            let rhythm = machine_rhythm(&bad);
             let span = bad.last().zip(bad.first()).map_or(0, |(l, f)| l - f);
+            // After a change the rhythm is enough; without one, the client must be one the user
+            // really uses (an Entra device or IP), or a Windows host/process.
+            let known =
+                since.is_some() || fails.iter().any(|e| ctx.baseline.is_familiar(e) || e.detail.event_id.is_some());
             let recovered = since.is_none() && succeeded_between(ctx, c, fails);
-            bad.len() >= min && familiar && span >= 1800 && irregularity(&bad) < 0.6 && !recovered
+            let min_span = if since.is_some() { 600 } else { 1800 };
+            bad.len() >= min && span >= min_span && rhythm && known && !recovered
         })?;
         let mut evidence: Vec<_> = fails.iter().map(|e| cite(e)).collect();
         let (summary, confidence) = match change {

@@ -23,6 +23,11 @@ pub fn at(minutes: i64) -> Timestamp {
     Timestamp::from_second(1_745_038_800 + minutes * 60).expect("valid time")
 }
 
+/// `2025-04-19T05:00:00Z` plus `seconds`.
+pub fn at_s(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_745_038_800 + seconds).expect("valid time")
+}
+
 fn failure_of(code: u32) -> (Outcome, Option<Failure>) {
     match code {
         0 => (Outcome::Success, None),
@@ -68,6 +73,51 @@ impl Tenant {
         e.device = Some(Device { id: Some(device.to_string()), ..Device::default() });
         e.location = Some(Location { country: Some(country.to_string()), city: None });
         e.app = Some(App { id: None, name: Some("Office 365".into()) });
+        e
+    }
+
+    /// A Windows authentication event (`kind`, event id) for `user` from `source` logged on `host`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn win(
+        &mut self,
+        kind: Kind,
+        id: u32,
+        user: &str,
+        time: Timestamp,
+        failure: Option<Failure>,
+        source: &str,
+        host: &str,
+    ) -> &mut Event {
+        let e = self.push(kind, time, user);
+        e.detail.event_id = Some(id);
+        e.host = Some(host.to_string());
+        e.outcome = if failure.is_some() { Outcome::Failure } else { Outcome::Success };
+        e.failure = failure;
+        if source.parse::<std::net::IpAddr>().is_ok() {
+            e.ip = Some(source.to_string());
+        } else {
+            e.detail.workstation = Some(source.to_string());
+        }
+        e.source = Some(source.to_string());
+        e
+    }
+
+    /// A service installed on `host` running as `user` (7045).
+    pub fn push_service(&mut self, user: &str, time: Timestamp, host: &str, name: &str) -> &mut Event {
+        let e = self.push(Kind::ServiceInstalled, time, user);
+        e.detail.event_id = Some(7045);
+        e.detail.target = Some(name.to_string());
+        e.host = Some(host.to_string());
+        e
+    }
+
+    /// A 4740 lockout of `user` on `dc` naming `caller`.
+    pub fn lockout(&mut self, user: &str, time: Timestamp, caller: &str, dc: &str) -> &mut Event {
+        let e = self.push(Kind::Lockout, time, user);
+        e.detail.event_id = Some(4740);
+        e.detail.workstation = Some(caller.to_string());
+        e.source = Some(caller.to_string());
+        e.host = Some(dc.to_string());
         e
     }
 

@@ -1,7 +1,7 @@
 //! One test module per rule, on small synthetic tenants (see `testkit`), checking the root
 //! cause, verdict and actions the whole analysis gives — and the cases each rule must not fire on.
 
-use super::testkit::{Tenant, app, at, user_actor, verdict_of};
+use super::testkit::{Tenant, app, at, at_s, user_actor, verdict_of};
 use crate::event::Kind;
 use crate::finding::{Action, RuleId, Verdict};
 use crate::incident::{IncidentKind, MACE_APP_ID};
@@ -210,7 +210,7 @@ mod brute_force {
         let mut t = Tenant::default();
         t.routine("ana@contoso.com", 3);
         for n in 0..15 {
-            t.signin("ana@contoso.com", at(n), 50126, "192.0.2.50", "-", "CN");
+            t.signin("ana@contoso.com", at_s(n * 7), 50126, "192.0.2.50", "-", "CN");
         }
         t.signin("ana@contoso.com", at(16), 50053, "192.0.2.50", "-", "CN");
         let case = t.analyse();
@@ -363,6 +363,68 @@ mod compromise_early_in_the_window {
             (RuleId::CompromiseIndicators, Verdict::Compromised),
             "{}",
             u.explanation
+        );
+    }
+}
+
+mod account_lockout {
+    use super::*;
+    use crate::event::Failure;
+
+    fn mapped_drive_tenant(changed: bool) -> Tenant {
+        let mut t = Tenant::default();
+        let u = "contoso\\asilva";
+        for d in 1..4 {
+            t.win(Kind::KerberosTicket, 4768, u, at(-d * 1440), None, "10.1.1.20", "dc01.contoso.com");
+            t.win(Kind::KerberosTicket, 4768, u, at(-d * 1440 + 300), None, "10.1.1.20", "dc01.contoso.com");
+        }
+        if changed {
+            let e = t.audit(Kind::PasswordChange, u, at(-5), user_actor(u), "", "4723");
+            e.ids.correlation = None;
+        }
+        // A service on WS07 retries with the old password every minute; the DC logs each attempt as
+        // a 4771 and the caller as a 4625.
+        for n in 0..12 {
+            t.win(Kind::KerberosPreauth, 4771, u, at(n), Some(Failure::BadPassword), "10.1.1.57", "dc01.contoso.com");
+            let e = t.win(Kind::Logon, 4625, u, at_s(n * 60 + 1), Some(Failure::BadPassword), "-", "WS07");
+            e.ip = None;
+            e.detail.workstation = None;
+            e.source = None;
+            e.detail.process = Some("C:\\Program Files\\Backup\\agent.exe".into());
+        }
+        t.lockout(u, at(11), "WS07", "dc01.contoso.com");
+        let e = t.push_service(u, at(-3000), "WS07", "BackupAgent");
+        e.detail.process = Some("C:\\Program Files\\Backup\\agent.exe".into());
+        t
+    }
+
+    #[test]
+    fn traces_the_lockout_to_the_service_on_the_caller() {
+        let case = mapped_drive_tenant(true).analyse();
+        let u = verdict_of(&case, "contoso\\asilva").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::StaleCredential, Verdict::Benign), "{}", u.explanation);
+        assert!(u.contributing.contains(&RuleId::AccountLockout));
+        assert!(u.actions.contains(&Action::FixStaleCredential) && u.actions.contains(&Action::UnlockAd));
+        let f = case.findings.iter().find(|f| f.rule == RuleId::AccountLockout).expect("lockout finding");
+        assert!(
+            f.summary.contains("most likely source: WS07 (C:\\Program Files\\Backup\\agent.exe) (11 counted"),
+            "{}",
+            f.summary
+        );
+        assert!(f.summary.contains("10 bad passwords counted"), "{}", f.summary);
+        assert!(f.summary.contains("service-installed `BackupAgent`"), "{}", f.summary);
+        assert!(f.summary.contains("unlocks by itself at"), "{}", f.summary);
+    }
+
+    #[test]
+    fn lockout_without_a_known_cause_needs_review() {
+        let mut t = Tenant::default();
+        t.lockout("contoso\\bob", at(0), "", "dc01");
+        let case = t.analyse();
+        let u = verdict_of(&case, "contoso\\bob").expect("affected");
+        assert_eq!(
+            (u.root_cause, u.verdict, u.actions.clone()),
+            (RuleId::AccountLockout, Verdict::NeedsReview, vec![Action::UnlockAd])
         );
     }
 }

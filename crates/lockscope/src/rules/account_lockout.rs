@@ -1,0 +1,173 @@
+//! `account-lockout`: an Active Directory (or local Windows) account was locked out, and where
+//! the bad passwords came from.
+//!
+//! **Detects** each lockout (4740) and follows its evidence chain: the caller computer the domain
+//! controller named; the bad-password failures that filled the lockout counter (the DC's 4771
+//! with the client address and 4776 with the workstation, and the caller's own 4625 with the
+//! process and logon type); and what on the caller owns the credential (a service or scheduled
+//! task running as the account). It ranks the sources by how many of the counted failures each
+//! explains, and reconstructs the counter under the domain policy (threshold, observation window,
+//! duration): which attempts tripped the lock and when it unlocks by itself. **Why it matters**:
+//! the commercial lockout tools query domain controllers live; from collected logs this is the
+//! same answer, with every claim pointing at its record. **Evidence**: the 4740, the counted
+//! failures, the services and tasks. **False positives**: a DC without audit of Kerberos or
+//! NTLM failures shows no counted attempts; the caller computer alone is then the lead.
+//! **References**: reference/formats.md §7.2 (4740 caller computer in `TargetDomainName`).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::{Rule, UserCtx, cite};
+use crate::event::{Event, Failure, Kind};
+use crate::finding::{Evidence, Finding, RuleId};
+
+/// See the module documentation.
+pub struct AccountLockout;
+
+/// The domain lockout policy used to reconstruct the counter (Windows 11 / Server 2025 defaults:
+/// 10 attempts, 10-minute observation window, 10-minute lockout).
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Bad attempts that lock the account.
+    pub threshold: usize,
+    /// Window in which attempts count (seconds).
+    pub window: i64,
+    /// How long a lockout lasts (seconds; 0 = until an admin unlocks it).
+    pub duration: i64,
+}
+
+/// The policy in force (see `Settings` for how users change it).
+pub const DEFAULT_POLICY: Policy = Policy { threshold: 10, window: 600, duration: 600 };
+
+/// Whether a failure counts toward the lockout threshold (a wrong password; lockouts themselves
+/// and unknown users do not).
+fn counts(e: &Event) -> bool {
+    e.kind.is_auth_attempt() && e.failure == Some(Failure::BadPassword) && e.detail.event_id.is_some()
+}
+
+/// A candidate source of the bad passwords.
+fn source_of(e: &Event) -> Option<String> {
+    match (e.kind, &e.detail.process) {
+        // The caller's own record names the process that used the credential.
+        (Kind::Logon, Some(p)) => Some(format!("{} ({p})", e.host.as_deref().unwrap_or("?"))),
+        _ => e.attempt_source().map(str::to_string),
+    }
+}
+
+/// One bad-password attempt, as seen by one or more machines.
+struct Attempt<'a> {
+    time: i64,
+    source: Option<String>,
+    records: Vec<&'a Event>,
+}
+
+/// The same attempt is logged by the client (4625, with the process) and by the domain controller
+/// (4771/4776, with the client address) within a second or two: those records are one attempt,
+/// attributed to the most precise source (the one naming a process).
+fn collapse(events: Vec<&Event>) -> Vec<Attempt<'_>> {
+    let mut out: Vec<Attempt<'_>> = Vec::new();
+    for e in events {
+        let t = e.time.as_second();
+        let joins = out.last_mut().filter(|a| t - a.time <= 2 && !a.records.iter().any(|r| r.host == e.host));
+        match joins {
+            Some(a) => {
+                if e.detail.process.is_some() || a.source.is_none() {
+                    a.source = source_of(e);
+                }
+                a.records.push(e);
+            }
+            None => out.push(Attempt { time: t, source: source_of(e), records: vec![e] }),
+        }
+    }
+    out
+}
+
+impl Rule for AccountLockout {
+    fn id(&self) -> RuleId {
+        RuleId::AccountLockout
+    }
+
+    fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
+        let lockouts: Vec<&Event> = ctx.iter().map(|(_, e)| e).filter(|e| e.kind == Kind::Lockout).collect();
+        let last = *lockouts.last()?;
+        let policy = DEFAULT_POLICY;
+        let mut evidence: Vec<Evidence> = lockouts.iter().map(|e| cite(e)).collect();
+        let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect());
+        let mut ranked: BTreeMap<String, usize> = BTreeMap::new();
+        let mut tripped = 0;
+        for lock in &lockouts {
+            let t = lock.time.as_second();
+            // The attempts in the observation window before the lock are what filled the counter.
+            let counted: Vec<&Attempt<'_>> =
+                attempts.iter().filter(|a| (t - policy.window..=t + 5).contains(&a.time)).collect();
+            tripped += counted.len().min(policy.threshold);
+            for a in &counted {
+                if let Some(s) = &a.source {
+                    *ranked.entry(s.clone()).or_default() += 1;
+                }
+                evidence.extend(a.records.iter().map(|e| cite(e)));
+            }
+            if let Some(caller) = lock.detail.workstation.as_ref().filter(|c| !c.is_empty())
+                && !ranked.keys().any(|k| same_host(k.split(' ').next().unwrap_or(k), caller)) {
+                    ranked.entry(caller.clone()).or_default();
+                }
+        }
+        // What on the caller runs as this account: services and tasks are the usual owners of a
+        // stale stored password.
+        let callers: Vec<String> = lockouts.iter().filter_map(|l| l.detail.workstation.clone()).collect();
+        let owners: Vec<&Event> = ctx
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| matches!(e.kind, Kind::ServiceInstalled | Kind::TaskScheduled))
+            .filter(|e| e.host.as_ref().is_some_and(|h| callers.iter().any(|c| same_host(c, h))))
+            .collect();
+        evidence.extend(owners.iter().map(|e| cite(e)));
+        let mut order: Vec<(String, usize)> = ranked.into_iter().collect();
+        order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let lead = order
+            .first()
+            .map(|(s, n)| format!("{s} ({n} counted failures)"))
+            .unwrap_or_else(|| "not in the data".into());
+        let owned = owners
+            .iter()
+            .map(|e| format!("{} `{}`", e.kind, e.detail.target.as_deref().unwrap_or("?")))
+            .collect::<Vec<_>>();
+        let unlock = unlock_at(last.time, policy, ctx);
+        let summary = format!(
+            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} in {} min; {}",
+            lockouts.len(),
+            last.time,
+            if owned.is_empty() {
+                String::new()
+            } else {
+                format!(", where {} run(s) as this account", owned.join(", "))
+            },
+            policy.threshold,
+            policy.window / 60,
+            unlock
+        );
+        let sources = order.into_iter().map(|(s, _)| s).collect();
+        let confidence = if tripped > 0 { 0.9 } else { 0.6 };
+        Some(ctx.finding(self.id(), summary, confidence, evidence).with_sources(sources))
+    }
+}
+
+/// Host names compare without domain suffix and case (`WS01` and `ws01.contoso.com`).
+fn same_host(a: &str, b: &str) -> bool {
+    let short = |s: &str| s.split('.').next().unwrap_or(s).trim_end_matches('$').to_ascii_lowercase();
+    short(a) == short(b)
+}
+
+/// When the account unlocks: an admin's unlock (4767) after the lock, else the policy's duration.
+fn unlock_at(locked: Timestamp, policy: Policy, ctx: &UserCtx<'_>) -> String {
+    let admin = ctx.iter().map(|(_, e)| e).find(|e| e.kind == Kind::AccountUnlocked && e.time >= locked);
+    match (admin, policy.duration) {
+        (Some(u), _) => format!("unlocked by an administrator at {}", u.time),
+        (None, 0) => "stays locked until an administrator unlocks it".into(),
+        (None, d) => match locked.checked_add(jiff::SignedDuration::from_secs(d)) {
+            Ok(t) => format!("unlocks by itself at {t} unless the source keeps failing"),
+            Err(_) => "unlocks by itself after the lockout duration".into(),
+        },
+    }
+}
