@@ -135,9 +135,11 @@ impl Resolver {
         let mut domains_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for k in &keys {
             if let Some((dom, sam)) = k.split_once('\\')
-                && !sam.is_empty() && !sam.ends_with('$') {
-                    domains_of.entry(sam.to_string()).or_default().push(dom.to_string());
-                }
+                && !sam.is_empty()
+                && !sam.ends_with('$')
+            {
+                domains_of.entry(sam.to_string()).or_default().push(dom.to_string());
+            }
         }
         for (sam, domains) in &domains_of {
             if domains.len() == 1 && self.keys.contains_key(sam) {
