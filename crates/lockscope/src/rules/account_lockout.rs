@@ -109,9 +109,10 @@ impl Rule for AccountLockout {
                 evidence.extend(a.records.iter().map(|e| cite(e)));
             }
             if let Some(caller) = lock.detail.workstation.as_ref().filter(|c| !c.is_empty())
-                && !ranked.keys().any(|k| same_host(k.split(' ').next().unwrap_or(k), caller)) {
-                    ranked.entry(caller.clone()).or_default();
-                }
+                && !ranked.keys().any(|k| same_host(k.split(' ').next().unwrap_or(k), caller))
+            {
+                ranked.entry(caller.clone()).or_default();
+            }
         }
         // What on the caller runs as this account: services and tasks are the usual owners of a
         // stale stored password.
