@@ -17,6 +17,7 @@ use crate::incident::{self, Incident};
 use crate::ingest::{Ingested, Totals};
 use crate::invalidation::{self, Invalidation};
 use crate::rules::{self, UserCtx};
+pub use crate::rules::account_lockout::Policy as LockoutPolicy;
 use crate::source::FileReport;
 use crate::timeline::{self, Baseline};
 use crate::verdict::{self, AffectedUser, Counts};
@@ -31,11 +32,13 @@ pub struct Settings {
     pub min_mass_users: usize,
     /// Fewest users a password spray must target.
     pub min_spray_users: usize,
+    /// The Active Directory lockout policy, to reconstruct lockout counters.
+    pub lockout: LockoutPolicy,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { min_mass_users: 5, min_spray_users: 5 }
+        Settings { min_mass_users: 5, min_spray_users: 5, lockout: LockoutPolicy::default() }
     }
 }
 
@@ -126,6 +129,7 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
                 baseline: Baseline::of(&events, tl),
                 incidents: incidents.iter().filter(|i| i.has(tl.user)).collect(),
                 invalidations: invalidations.iter().filter(|i| i.user_id == tl.user).collect(),
+                settings,
             };
             let findings: Vec<Finding> = rules::ALL.iter().filter_map(|r| r.evaluate(&ctx)).collect();
             if findings.is_empty() {

@@ -36,7 +36,8 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         bail!("no input could be read: {}", ingested.errors.join("; "));
     }
     let strict_failure = args.strict && (totals.unreadable > 0 || totals.problems > 0);
-    let settings = Settings { min_mass_users: args.min_mass_users, min_spray_users: args.min_spray_users };
+    let settings =
+        Settings { min_mass_users: args.min_mass_users, min_spray_users: args.min_spray_users, ..Settings::default() };
     let case = analyse(ingested, &settings, mapping);
     lockscope_report::write_case(&case, &args.output, Options { events: args.events })
         .context("writing the case folder")?;

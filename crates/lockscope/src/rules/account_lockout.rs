@@ -25,9 +25,9 @@ use crate::finding::{Evidence, Finding, RuleId};
 /// See the module documentation.
 pub struct AccountLockout;
 
-/// The domain lockout policy used to reconstruct the counter (Windows 11 / Server 2025 defaults:
-/// 10 attempts, 10-minute observation window, 10-minute lockout).
-#[derive(Debug, Clone, Copy)]
+/// The domain lockout policy used to reconstruct the counter. The default is Windows 11 /
+/// Server 2025's: 10 attempts, 10-minute observation window, 10-minute lockout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Policy {
     /// Bad attempts that lock the account.
     pub threshold: usize,
@@ -37,8 +37,11 @@ pub struct Policy {
     pub duration: i64,
 }
 
-/// The policy in force (see `Settings` for how users change it).
-pub const DEFAULT_POLICY: Policy = Policy { threshold: 10, window: 600, duration: 600 };
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { threshold: 10, window: 600, duration: 600 }
+    }
+}
 
 /// Whether a failure counts toward the lockout threshold (a wrong password; lockouts themselves
 /// and unknown users do not).
@@ -91,7 +94,7 @@ impl Rule for AccountLockout {
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let lockouts: Vec<&Event> = ctx.iter().map(|(_, e)| e).filter(|e| e.kind == Kind::Lockout).collect();
         let last = *lockouts.last()?;
-        let policy = DEFAULT_POLICY;
+        let policy = ctx.settings.lockout;
         let mut evidence: Vec<Evidence> = lockouts.iter().map(|e| cite(e)).collect();
         let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect());
         let mut ranked: BTreeMap<String, usize> = BTreeMap::new();

@@ -68,6 +68,8 @@ pub struct UserCtx<'a> {
     pub incidents: Vec<&'a Incident>,
     /// This user's token invalidations.
     pub invalidations: Vec<&'a Invalidation>,
+    /// Thresholds and policies of this run.
+    pub settings: &'a crate::case::Settings,
 }
 
 impl<'a> UserCtx<'a> {
