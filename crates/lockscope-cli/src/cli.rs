@@ -112,6 +112,20 @@ pub struct SimulateArgs {
     /// Background sign-ins per user per day (raise for bigger data sets).
     #[arg(long, default_value_t = 8)]
     pub noise: u32,
+    /// How the files are shaped; the records and truth.json are the same in every layout.
+    ///
+    /// graph: Graph sign-in pages, Log Analytics non-interactive CSV, diagnostic audit JSON Lines,
+    /// Graph risk detections, Log Analytics risky users. diagnostic: Event Hub sign-in batches,
+    /// hourly storage blobs for audit and risk. log-analytics: SigninLogs/AADNonInteractive JSON,
+    /// AuditLogs, AADUserRiskEvents and AADRiskyUsers CSV. portal: the Entra portal's sign-in and
+    /// audit CSV downloads, risk as Graph JSON. mixed: a different one per family, some gzipped.
+    #[arg(
+        long,
+        default_value = "graph",
+        value_name = "LAYOUT",
+        value_parser = ["graph", "diagnostic", "log-analytics", "portal", "mixed"],
+    )]
+    pub layout: String,
     /// Folder to write.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,

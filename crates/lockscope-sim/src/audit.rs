@@ -15,84 +15,84 @@ const PORTAL_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKi
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
-    time: Ts,
-    resource_id: &'a str,
-    operation_name: &'static str,
-    operation_version: &'static str,
-    category: &'static str,
-    tenant_id: Guid,
-    result_signature: &'static str,
-    duration_ms: u32,
-    caller_ip_address: String,
-    correlation_id: Guid,
-    identity: &'a str,
-    level: &'static str,
-    properties: DirectoryAudit<'a>,
+pub(crate) struct Envelope<'a> {
+    pub(crate) time: Ts,
+    pub(crate) resource_id: &'a str,
+    pub(crate) operation_name: &'static str,
+    pub(crate) operation_version: &'static str,
+    pub(crate) category: &'static str,
+    pub(crate) tenant_id: Guid,
+    pub(crate) result_signature: &'static str,
+    pub(crate) duration_ms: u32,
+    pub(crate) caller_ip_address: String,
+    pub(crate) correlation_id: Guid,
+    pub(crate) identity: &'a str,
+    pub(crate) level: &'static str,
+    pub(crate) properties: DirectoryAudit<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DirectoryAudit<'a> {
-    id: String,
-    category: &'static str,
-    correlation_id: Guid,
-    result: &'static str,
-    result_reason: &'static str,
-    activity_display_name: &'static str,
-    activity_date_time: Ts,
-    logged_by_service: &'static str,
-    operation_type: &'static str,
-    initiated_by: InitiatedBy<'a>,
-    target_resources: Vec<Target<'a>>,
-    additional_details: Vec<Detail>,
+pub(crate) struct DirectoryAudit<'a> {
+    pub(crate) id: String,
+    pub(crate) category: &'static str,
+    pub(crate) correlation_id: Guid,
+    pub(crate) result: &'static str,
+    pub(crate) result_reason: &'static str,
+    pub(crate) activity_display_name: &'static str,
+    pub(crate) activity_date_time: Ts,
+    pub(crate) logged_by_service: &'static str,
+    pub(crate) operation_type: &'static str,
+    pub(crate) initiated_by: InitiatedBy<'a>,
+    pub(crate) target_resources: Vec<Target<'a>>,
+    pub(crate) additional_details: Vec<Detail>,
 }
 
 #[derive(Serialize)]
-struct InitiatedBy<'a> {
+pub(crate) struct InitiatedBy<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    user: Option<UserIdentity<'a>>,
+    pub(crate) user: Option<UserIdentity<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    app: Option<AppIdentity<'a>>,
+    pub(crate) app: Option<AppIdentity<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct UserIdentity<'a> {
-    id: Guid,
-    display_name: Option<&'a str>,
-    user_principal_name: &'a str,
-    ip_address: Ip,
+pub(crate) struct UserIdentity<'a> {
+    pub(crate) id: Guid,
+    pub(crate) display_name: Option<&'a str>,
+    pub(crate) user_principal_name: &'a str,
+    pub(crate) ip_address: Ip,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AppIdentity<'a> {
-    app_id: Option<&'a str>,
-    display_name: &'a str,
-    service_principal_id: Guid,
-    service_principal_name: Option<&'a str>,
+pub(crate) struct AppIdentity<'a> {
+    pub(crate) app_id: Option<&'a str>,
+    pub(crate) display_name: &'a str,
+    pub(crate) service_principal_id: Guid,
+    pub(crate) service_principal_name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Target<'a> {
-    id: Guid,
-    display_name: Option<&'a str>,
+pub(crate) struct Target<'a> {
+    pub(crate) id: Guid,
+    pub(crate) display_name: Option<&'a str>,
     #[serde(rename = "type")]
-    kind: &'static str,
+    pub(crate) kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_principal_name: Option<&'a str>,
-    modified_properties: Vec<Modified>,
+    pub(crate) user_principal_name: Option<&'a str>,
+    pub(crate) modified_properties: Vec<Modified>,
 }
 
 /// A changed property; values are JSON text inside the JSON string (formats.md §3.4).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Modified {
-    display_name: &'static str,
-    old_value: Option<String>,
-    new_value: Option<String>,
+pub(crate) struct Modified {
+    pub(crate) display_name: &'static str,
+    pub(crate) old_value: Option<String>,
+    pub(crate) new_value: Option<String>,
 }
 
 fn changed(name: &'static str, old: Option<String>, new: String) -> Modified {
@@ -109,9 +109,9 @@ fn included(names: &str) -> Modified {
 }
 
 #[derive(Serialize)]
-struct Detail {
-    key: &'static str,
-    value: String,
+pub(crate) struct Detail {
+    pub(crate) key: &'static str,
+    pub(crate) value: String,
 }
 
 const ATTRIBUTES: [(&str, [&str; 4]); 4] = [
@@ -123,7 +123,7 @@ const ATTRIBUTES: [(&str, [&str; 4]); 4] = [
 
 const GROUPS: [&str; 4] = ["Sales Team", "All Staff", "Project Falcon", "VPN Users"];
 
-fn render<'a>(tenant: &'a Tenant, a: &Audit) -> Envelope<'a> {
+pub(crate) fn render<'a>(tenant: &'a Tenant, a: &Audit) -> Envelope<'a> {
     let keys = &tenant.keys;
     let corr = keys.guid(Domain::Audit, a.corr);
     let provider = tenant.provider.as_ref();
@@ -305,8 +305,8 @@ fn render<'a>(tenant: &'a Tenant, a: &Audit) -> Envelope<'a> {
 }
 
 /// Writes every audit row, oldest first, as JSON Lines.
-pub(crate) fn write(path: PathBuf, tenant: &Tenant, audits: &[Audit]) -> Result<FileStat, SimError> {
-    let mut out = Output::create(path)?;
+pub(crate) fn write(path: PathBuf, tenant: &Tenant, audits: &[Audit], gzip: bool) -> Result<FileStat, SimError> {
+    let mut out = Output::create_with(path, gzip)?;
     for a in audits {
         out.line(&render(tenant, a))?;
     }

@@ -39,8 +39,11 @@ pub(crate) enum Style {
     Millis,
     /// Milliseconds with trailing zeros dropped (Log Analytics `TimeGenerated`).
     MillisTrim,
-    /// `2025-04-19T05:01:07Z` (JSON-in-string audit values, truth windows).
+    /// `2025-04-19T05:01:07Z` (JSON-in-string audit values, truth windows, portal downloads).
     Seconds,
+    /// Milliseconds with the hour not padded, `2025-04-19T5:01:07.123Z`: diagnostic
+    /// `UserRiskEvents` write `detectedDateTime` like this (formats.md §4.3). Not RFC 3339.
+    MillisLooseHour,
 }
 
 /// A time with its text form; `Display` and `Serialize` write it without allocating.
@@ -96,7 +99,8 @@ impl Ts {
         b.byte(b'-');
         b.digits(i64::from(d), 2);
         b.byte(b'T');
-        b.digits(sod / 3600, 2);
+        let hour = sod / 3600;
+        b.digits(hour, if style == Style::MillisLooseHour && hour < 10 { 1 } else { 2 });
         b.byte(b':');
         b.digits(sod / 60 % 60, 2);
         b.byte(b':');
@@ -104,7 +108,7 @@ impl Ts {
         let (digits, value, trim) = match style {
             Style::Ticks | Style::TicksOffset => (7, frac, false),
             Style::TicksTrim => (7, frac, true),
-            Style::Millis => (3, frac / MILLI, false),
+            Style::Millis | Style::MillisLooseHour => (3, frac / MILLI, false),
             Style::MillisTrim => (3, frac / MILLI, true),
             Style::Seconds => (0, 0, true),
         };
@@ -141,6 +145,33 @@ impl Serialize for Ts {
     }
 }
 
+/// A time in the US form of diagnostic risk envelopes, `9/9/2022 9:54:27 AM` (UTC, whole
+/// seconds, month/day/hour unpadded; formats.md §4.3).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UsTime(pub Tick);
+
+impl fmt::Display for UsTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.div_euclid(SECOND);
+        let (y, m, d) = civil(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400);
+        let hour = sod / 3600;
+        let (h12, half) = match hour {
+            0 => (12, "AM"),
+            1..=11 => (hour, "AM"),
+            12 => (12, "PM"),
+            _ => (hour - 12, "PM"),
+        };
+        write!(f, "{m}/{d}/{y} {h12}:{:02}:{:02} {half}", sod / 60 % 60, sod % 60)
+    }
+}
+
+impl Serialize for UsTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The hour of day (0–23) at `t` for a UTC offset in hours.
 pub(crate) fn local_hour(t: Tick, offset_hours: i8) -> i64 {
     (t + Tick::from(offset_hours) * HOUR).div_euclid(HOUR).rem_euclid(24)
@@ -166,6 +197,18 @@ mod tests {
         assert_eq!(Ts(t, Style::TicksTrim).to_string(), "2025-04-19T05:01:07.12Z");
         let t = tick("2025-04-19T05:01:07Z");
         assert_eq!(Ts(t, Style::MillisTrim).to_string(), "2025-04-19T05:01:07Z");
+        let t = tick("2022-09-09T08:48:50.3619Z");
+        assert_eq!(Ts(t, Style::MillisLooseHour).to_string(), "2022-09-09T8:48:50.361Z");
+        let t = tick("2022-09-09T18:48:50Z");
+        assert_eq!(Ts(t, Style::MillisLooseHour).to_string(), "2022-09-09T18:48:50.000Z");
+    }
+
+    #[test]
+    fn us_times_match_the_elastic_samples() {
+        assert_eq!(UsTime(tick("2022-09-09T09:54:27.739Z")).to_string(), "9/9/2022 9:54:27 AM");
+        assert_eq!(UsTime(tick("2022-08-22T18:11:52.702Z")).to_string(), "8/22/2022 6:11:52 PM");
+        assert_eq!(UsTime(tick("2025-04-19T00:05:00Z")).to_string(), "4/19/2025 12:05:00 AM");
+        assert_eq!(UsTime(tick("2025-12-31T12:00:09Z")).to_string(), "12/31/2025 12:00:09 PM");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What to generate: the scenario and the size of the tenant.
 
 use crate::SimError;
+use crate::layout::Layout;
 use std::fmt;
 use std::str::FromStr;
 
@@ -77,6 +78,8 @@ pub struct Config {
     pub start: jiff::Timestamp,
     /// Background sign-ins per user per day.
     pub noise: u32,
+    /// How the files are shaped. The records and `truth.json` do not depend on it.
+    pub layout: Layout,
 }
 
 impl Default for Config {
@@ -89,6 +92,7 @@ impl Default for Config {
             // 2025-04-17T00:00:00Z: day 3 of the window is the real MACE Saturday.
             start: jiff::Timestamp::from_second(1_744_848_000).unwrap_or_default(),
             noise: 8,
+            layout: Layout::Graph,
         }
     }
 }
@@ -139,7 +143,18 @@ mod tests {
         assert_eq!(c.start.to_string(), "2025-04-17T00:00:00Z");
         assert_eq!((c.users, c.days, c.seed, c.noise), (200, 4, 1, 8));
         assert_eq!(c.scenario, Scenario::Mixed);
+        assert_eq!(c.layout, Layout::Graph);
         c.validate().expect("test value");
+    }
+
+    #[test]
+    fn layout_names_round_trip() {
+        for l in Layout::ALL {
+            assert_eq!(l.to_string().parse::<Layout>().expect("test value"), l);
+        }
+        assert_eq!(" Log-Analytics ".parse::<Layout>().expect("test value"), Layout::LogAnalytics);
+        let err = "csv".parse::<Layout>().expect_err("must fail").to_string();
+        assert!(err.contains("unknown layout") && err.contains("log-analytics"), "{err}");
     }
 
     #[test]

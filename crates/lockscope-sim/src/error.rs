@@ -8,6 +8,9 @@ pub enum SimError {
     /// The scenario name is not one of `mace-2025`, `password-spray`, `stale-credential`, `mixed`.
     #[error("unknown scenario {0:?} (expected mace-2025, password-spray, stale-credential or mixed)")]
     UnknownScenario(String),
+    /// The layout name is not one of `graph`, `diagnostic`, `log-analytics`, `portal`, `mixed`.
+    #[error("unknown layout {0:?} (expected graph, diagnostic, log-analytics, portal or mixed)")]
+    UnknownLayout(String),
     /// The config cannot be generated (too few users or days, too many records).
     #[error("invalid config: {0}")]
     InvalidConfig(String),

@@ -12,6 +12,9 @@ pub(crate) const PAGE_PREFIX: &str =
 /// Base of `@odata.nextLink`.
 pub(crate) const NEXT_LINK: &str = "https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=";
 
+/// Base of `@odata.nextLink` of the non-interactive listing (filtered on `signInEventTypes`).
+pub(crate) const NEXT_LINK_NON_INTERACTIVE: &str = "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=signInEventTypes/any(t:%20t%20eq%20'nonInteractiveUser')&$skiptoken=";
+
 /// One `signIn` as `GET /beta/auditLogs/signIns` returns it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,6 +77,17 @@ pub(crate) struct SignInRecord<'v, 'a> {
 }
 
 impl<'v, 'a> SignInRecord<'v, 'a> {
+    /// The record as the `properties` of a diagnostic-settings envelope (formats.md §2.2):
+    /// `createdDateTime` with a `+00:00` offset, Conditional Access conditions as integer
+    /// bitmasks, `userType` capitalised.
+    pub(crate) fn diagnostic(v: &'v View<'a>) -> Self {
+        let mut r = Self::new(v);
+        r.created_date_time = Ts(v.s.t, Style::TicksOffset);
+        r.applied_conditional_access_policies = v.policies(true);
+        r.user_type = "Member";
+        r
+    }
+
     pub(crate) fn new(v: &'v View<'a>) -> Self {
         let (risk_detail, aggregated, during, state, types) = v.risk();
         let resource = v.info.resource.app();
@@ -110,7 +124,7 @@ impl<'v, 'a> SignInRecord<'v, 'a> {
             authentication_requirement: v.requirement(),
             sign_in_identifier: &v.user.upn,
             sign_in_identifier_type: "userPrincipalName",
-            sign_in_event_types: ["interactiveUser"],
+            sign_in_event_types: [if v.info.interactive { "interactiveUser" } else { "nonInteractiveUser" }],
             service_principal_id: "",
             user_type: "member",
             flagged_for_review: false,

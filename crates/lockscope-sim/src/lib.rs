@@ -9,6 +9,7 @@ mod geo;
 mod graph;
 mod ids;
 mod la;
+mod layout;
 mod names;
 mod noise;
 mod plan;
@@ -23,6 +24,7 @@ mod writer;
 
 pub use config::{Config, Scenario};
 pub use error::SimError;
+pub use layout::Layout;
 
 use std::path::{Path, PathBuf};
 
@@ -50,10 +52,12 @@ impl Summary {
 }
 
 /// Generates the data set described by `cfg` into `out_dir` (created if missing), replacing
-/// the files of an earlier run. The same `cfg` always produces byte-identical files.
+/// the files of an earlier run (of any layout). The same `cfg` always produces byte-identical
+/// files, and every layout of one config holds the same records and the same `truth.json`.
 ///
-/// Writes `signins/interactive-NNNN.json`, `AADNonInteractiveUserSignInLogs.csv`,
-/// `audit/PT1H.json`, `riskDetections.json`, `AADRiskyUsers.json` and `truth.json`.
+/// With [`Layout::Graph`] it writes `signins/interactive-NNNN.json`,
+/// `AADNonInteractiveUserSignInLogs.csv`, `audit/PT1H.json`, `riskDetections.json`,
+/// `AADRiskyUsers.json` and `truth.json`; the crate README lists the files of every layout.
 pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     cfg.validate()?;
     let start = clock::from_timestamp(cfg.start);
@@ -61,34 +65,14 @@ pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     let plan = scenario::plan(cfg, &mut tenant, start);
     let tenant = tenant;
 
-    let signins = out_dir.join("signins");
-    let audit_dir = out_dir.join("audit");
-    for dir in [&signins, &audit_dir] {
-        std::fs::create_dir_all(dir).map_err(SimError::io(dir))?;
-    }
-    remove_old_pages(&signins)?;
-
-    let mut files = vec![
-        audit::write(audit_dir.join("PT1H.json"), &tenant, &plan.audits)?,
-        risk::write_detections(out_dir.join("riskDetections.json"), &tenant, &plan.detections)?,
-        risk::write_snapshots(out_dir.join("AADRiskyUsers.json"), &tenant, &plan.snapshots)?,
-    ];
-    let (signin_files, seen) = stream::write(cfg, &tenant, &plan, out_dir)?;
+    std::fs::create_dir_all(out_dir).map_err(SimError::io(out_dir))?;
+    layout::clean(out_dir)?;
+    let forms = cfg.layout.forms();
+    let mut files = layout::write_others(&forms, out_dir, &tenant, &plan)?;
+    let routes = layout::signin_routes(&forms, out_dir, plan.window)?;
+    let (signin_files, seen) = stream::write(cfg, &tenant, &plan, routes)?;
     files.extend(signin_files);
     files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, &seen)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Summary { files, affected: plan.labels.len(), users: cfg.users })
-}
-
-/// Removes `interactive-*.json` pages of an earlier, larger run so they cannot mix with ours.
-fn remove_old_pages(dir: &Path) -> Result<(), SimError> {
-    let entries = std::fs::read_dir(dir).map_err(SimError::io(dir))?;
-    for entry in entries {
-        let path = entry.map_err(SimError::io(dir))?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with("interactive-") && name.ends_with(".json") {
-            std::fs::remove_file(&path).map_err(SimError::io(&path))?;
-        }
-    }
-    Ok(())
 }

@@ -31,6 +31,12 @@ pub(crate) fn failure_reason(code: u32) -> &'static str {
     }
 }
 
+/// Whether a code is an interrupt the simulator writes (KMSI, MFA required): a step of a
+/// sign-in that then succeeds, which the portal shows as `Interrupted`.
+pub(crate) fn is_interrupt(code: u32) -> bool {
+    matches!(code, 50140 | 50074 | 50076)
+}
+
 /// A sign-in spec with everything resolved.
 pub(crate) struct View<'a> {
     pub s: &'a SignIn,

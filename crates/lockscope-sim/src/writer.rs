@@ -1,10 +1,14 @@
-//! Streaming output: byte-counting buffered files, Graph-style paged JSON, JSON Lines.
+//! Streaming output: byte-counting buffered files (plain or gzip), Graph-style paged JSON,
+//! JSON arrays, JSON Lines and CSV.
 //!
 //! Nothing here holds more than one record and a write buffer, so memory does not grow with
 //! the size of the data set.
 
 use crate::SimError;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -20,16 +24,6 @@ pub(crate) struct Counted<W> {
     bytes: u64,
 }
 
-impl<W> Counted<W> {
-    pub(crate) fn new(inner: W) -> Self {
-        Self { inner, bytes: 0 }
-    }
-
-    pub(crate) fn bytes(&self) -> u64 {
-        self.bytes
-    }
-}
-
 impl<W: Write> Write for Counted<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
@@ -42,17 +36,70 @@ impl<W: Write> Write for Counted<W> {
     }
 }
 
+/// Where a file's bytes go: straight to disk, or through gzip. Bytes are counted on disk, so a
+/// compressed file reports its compressed size.
+pub(crate) enum Sink {
+    Plain(Counted<BufWriter<File>>),
+    Gzip(GzEncoder<Counted<BufWriter<File>>>),
+}
+
+impl Sink {
+    /// Creates `path`; with `gzip` the file is a gzip stream (fixed header, no name or mtime, so
+    /// the bytes stay reproducible).
+    pub(crate) fn create(path: &Path, gzip: bool) -> Result<Self, SimError> {
+        let file = File::create(path).map_err(SimError::io(path))?;
+        let counted = Counted { inner: BufWriter::with_capacity(BUFFER, file), bytes: 0 };
+        Ok(if gzip { Sink::Gzip(GzEncoder::new(counted, Compression::default())) } else { Sink::Plain(counted) })
+    }
+
+    /// Flushes everything (ending the gzip stream) and returns the bytes on disk.
+    pub(crate) fn finish(self) -> io::Result<u64> {
+        let mut counted = match self {
+            Sink::Plain(c) => c,
+            Sink::Gzip(z) => z.finish()?,
+        };
+        counted.flush()?;
+        Ok(counted.bytes)
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+        }
+    }
+}
+
+/// `name`, with `.gz` appended when the file is compressed.
+pub(crate) fn named(dir: &Path, name: &str, gzip: bool) -> PathBuf {
+    if gzip { dir.join(format!("{name}.gz")) } else { dir.join(name) }
+}
+
 /// A buffered output file that counts bytes and records.
 pub(crate) struct Output {
     pub path: PathBuf,
-    out: Counted<BufWriter<File>>,
+    out: Sink,
     pub records: u64,
 }
 
 impl Output {
     pub(crate) fn create(path: PathBuf) -> Result<Self, SimError> {
-        let file = File::create(&path).map_err(SimError::io(&path))?;
-        Ok(Self { out: Counted { inner: BufWriter::with_capacity(BUFFER, file), bytes: 0 }, path, records: 0 })
+        Self::create_with(path, false)
+    }
+
+    /// Creates `path`, gzip-compressed when `gzip` (the caller names it `….gz`).
+    pub(crate) fn create_with(path: PathBuf, gzip: bool) -> Result<Self, SimError> {
+        let out = Sink::create(&path, gzip)?;
+        Ok(Self { out, path, records: 0 })
     }
 
     pub(crate) fn raw(&mut self, bytes: &[u8]) -> Result<(), SimError> {
@@ -63,7 +110,7 @@ impl Output {
         serde_json::to_writer(&mut self.out, value).map_err(SimError::json(&self.path))
     }
 
-    pub(crate) fn writer_mut(&mut self) -> &mut Counted<BufWriter<File>> {
+    pub(crate) fn writer_mut(&mut self) -> &mut Sink {
         &mut self.out
     }
 
@@ -75,9 +122,87 @@ impl Output {
         Ok(())
     }
 
+    pub(crate) fn finish(self) -> Result<FileStat, SimError> {
+        let bytes = self.out.finish().map_err(SimError::io(&self.path))?;
+        Ok((self.path, bytes, self.records))
+    }
+}
+
+/// A CSV file written cell by cell (or a serialized row at a time) with a fixed header.
+pub(crate) struct CsvOut {
+    pub path: PathBuf,
+    csv: csv::Writer<Sink>,
+    text: String,
+    json: Vec<u8>,
+    pub records: u64,
+}
+
+/// How a CSV file is dressed: what it starts with and how it quotes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CsvStyle {
+    /// Start with a UTF-8 byte order mark (portal downloads).
+    pub bom: bool,
+    /// Quote every field, the header too (portal downloads); otherwise only where needed.
+    pub quote_all: bool,
+    /// Gzip the file.
+    pub gzip: bool,
+}
+
+impl CsvOut {
+    /// Creates the file and writes `header`.
+    pub(crate) fn create(path: PathBuf, header: &[&str], style: CsvStyle) -> Result<Self, SimError> {
+        let mut sink = Sink::create(&path, style.gzip)?;
+        if style.bom {
+            sink.write_all("\u{feff}".as_bytes()).map_err(SimError::io(&path))?;
+        }
+        let quote = if style.quote_all { csv::QuoteStyle::Always } else { csv::QuoteStyle::Necessary };
+        let mut csv =
+            csv::WriterBuilder::new().has_headers(false).quote_style(quote).buffer_capacity(BUFFER).from_writer(sink);
+        csv.write_record(header).map_err(SimError::csv(&path))?;
+        Ok(Self { path, csv, text: String::new(), json: Vec::new(), records: 0 })
+    }
+
+    /// One text cell.
+    pub(crate) fn field(&mut self, value: &str) -> Result<(), SimError> {
+        self.csv.write_field(value).map_err(SimError::csv(&self.path))
+    }
+
+    /// One cell holding a value's `Display` text.
+    pub(crate) fn display(&mut self, value: impl std::fmt::Display) -> Result<(), SimError> {
+        self.text.clear();
+        let _ = write!(self.text, "{value}");
+        self.csv.write_field(self.text.as_bytes()).map_err(SimError::csv(&self.path))
+    }
+
+    /// One cell holding a value as JSON text.
+    pub(crate) fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SimError> {
+        self.json.clear();
+        serde_json::to_writer(&mut self.json, value).map_err(SimError::json(&self.path))?;
+        self.csv.write_field(&self.json).map_err(SimError::csv(&self.path))
+    }
+
+    /// Ends the row whose cells were written one by one.
+    pub(crate) fn end_row(&mut self) -> Result<(), SimError> {
+        self.csv.write_record(None::<&[u8]>).map_err(SimError::csv(&self.path))?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Writes a flat struct as one row (its fields in header order).
+    pub(crate) fn row<T: Serialize>(&mut self, value: &T) -> Result<(), SimError> {
+        self.csv.serialize(value).map_err(SimError::csv(&self.path))?;
+        self.records += 1;
+        Ok(())
+    }
+
     pub(crate) fn finish(mut self) -> Result<FileStat, SimError> {
-        self.out.flush().map_err(SimError::io(&self.path))?;
-        Ok((self.path, self.out.bytes, self.records))
+        self.csv.flush().map_err(SimError::io(&self.path))?;
+        let sink = self
+            .csv
+            .into_inner()
+            .map_err(|e| SimError::Io { path: self.path.clone(), source: std::io::Error::other(e.to_string()) })?;
+        let bytes = sink.finish().map_err(SimError::io(&self.path))?;
+        Ok((self.path, bytes, self.records))
     }
 }
 
@@ -90,7 +215,12 @@ pub(crate) struct JsonArray {
 impl JsonArray {
     /// `prefix` is written first; it must end where the array's `[` goes (e.g. `{"value":`).
     pub(crate) fn create(path: PathBuf, prefix: &'static str) -> Result<Self, SimError> {
-        let mut out = Output::create(path)?;
+        Self::create_with(path, prefix, false)
+    }
+
+    /// Like [`JsonArray::create`], gzip-compressed when `gzip`.
+    pub(crate) fn create_with(path: PathBuf, prefix: &'static str, gzip: bool) -> Result<Self, SimError> {
+        let mut out = Output::create_with(path, gzip)?;
         out.raw(prefix.as_bytes())?;
         out.raw(b"[")?;
         Ok(Self { out, prefix })

@@ -16,16 +16,20 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<Status> {
     let case_dir = args.output.join("case");
     let cfg = Config { scenario: Scenario::Mixed, users: args.users, seed: args.seed, ..Config::default() };
     lockscope_sim::generate(&cfg, &data).with_context(|| format!("simulating into {}", data.display()))?;
+    // The labels sit beside the exports, not among them: an investigation never sees the answers.
+    let truth = args.output.join("truth.json");
+    std::fs::rename(data.join("truth.json"), &truth)
+        .with_context(|| format!("moving the labels to {}", truth.display()))?;
     output::note(
         g.quiet,
-        &format!("simulated a {}-user tenant into {}/ (labels in truth.json)\n", args.users, data.display()),
+        &format!("simulated a {}-user tenant into {}/ (labels in {})\n", args.users, data.display(), truth.display()),
     );
     let case = analyse(ingest(std::slice::from_ref(&data)), &Settings::default(), None);
     lockscope_report::write_case(&case, &case_dir, Options::default()).context("writing the case folder")?;
     output::data(&lockscope_report::summary(&case))?;
     output::note(
         g.quiet,
-        &format!("\nopen {}/report.md, or compare with {}/truth.json", case_dir.display(), data.display()),
+        &format!("\nopen {}/report.md, or compare the verdicts with {}", case_dir.display(), truth.display()),
     );
     Ok(if case.users.is_empty() { Status::Clean } else { Status::Findings })
 }

@@ -1,7 +1,7 @@
 //! `lockscope simulate`: writes a labelled data set with the simulator crate.
 
 use anyhow::Context;
-use lockscope_sim::{Config, Scenario};
+use lockscope_sim::{Config, Layout, Scenario};
 
 use crate::Status;
 use crate::cli::{Global, SimulateArgs};
@@ -12,7 +12,9 @@ pub fn run(g: &Global, args: &SimulateArgs) -> anyhow::Result<Status> {
     let scenario: Scenario = args.scenario.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let start = lockscope::time::parse(&args.start)
         .with_context(|| format!("--start {:?} is not a date or time", args.start))?;
-    let cfg = Config { scenario, users: args.users, seed: args.seed, days: args.days, start, noise: args.noise };
+    let layout: Layout = args.layout.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg =
+        Config { scenario, users: args.users, seed: args.seed, days: args.days, start, noise: args.noise, layout };
     let summary = lockscope_sim::generate(&cfg, &args.output)
         .with_context(|| format!("simulating into {}", args.output.display()))?;
     let bytes: u64 = summary.files.iter().map(|f| f.1).sum();
@@ -20,7 +22,7 @@ pub fn run(g: &Global, args: &SimulateArgs) -> anyhow::Result<Status> {
     output::note(
         g.quiet,
         &format!(
-            "wrote {} files ({:.1} MB, {records} records) for {} users, {} affected, into {}/ (labels in truth.json)",
+            "wrote {} files ({:.1} MB, {records} records, {layout} layout) for {} users, {} affected, into {}/ (labels in truth.json)",
             summary.files.len(),
             bytes as f64 / 1e6,
             summary.users,

@@ -93,6 +93,54 @@ fn verdicts_match_the_simulated_truth() {
 }
 
 #[test]
+fn verdicts_do_not_depend_on_the_export_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut verdicts = Vec::new();
+    for layout in ["graph", "diagnostic", "log-analytics", "portal", "mixed"] {
+        let data = dir.path().join(format!("data-{layout}"));
+        let out = lockscope(&[
+            "simulate",
+            "--scenario",
+            "mixed",
+            "--users",
+            "120",
+            "--seed",
+            "21",
+            "--layout",
+            layout,
+            "-o",
+            data.to_str().expect("utf-8"),
+        ]);
+        assert!(out.status.success(), "{layout}: simulate failed: {}", String::from_utf8_lossy(&out.stderr));
+        let case = dir.path().join(format!("case-{layout}"));
+        let out = investigate(&data, &case, &[]);
+        assert_eq!(out.status.code(), Some(1), "{layout}: {}", String::from_utf8_lossy(&out.stderr));
+        let (right, total, problems) = score(&data, &case);
+        let missed = problems.iter().filter(|p| p.starts_with("missed")).count();
+        assert_eq!(missed, 0, "{layout}: every affected user must be found: {problems:#?}");
+        assert!(right as f64 >= 0.95 * total as f64, "{layout}: {right}/{total} right root causes: {problems:#?}");
+        let mut triples: Vec<(String, String, String)> = jsonl(&case.join("affected-users.jsonl"))
+            .iter()
+            .map(|u| {
+                let text = |k: &str| u[k].as_str().unwrap_or_default().to_string();
+                (text("user"), text("root_cause"), text("verdict"))
+            })
+            .collect();
+        triples.sort();
+        verdicts.push((layout, triples));
+    }
+    let (_, graph) = &verdicts[0];
+    for (layout, triples) in &verdicts[1..] {
+        let only_graph: Vec<_> = graph.iter().filter(|t| !triples.contains(t)).collect();
+        let only_here: Vec<_> = triples.iter().filter(|t| !graph.contains(t)).collect();
+        assert!(
+            only_graph.is_empty() && only_here.is_empty(),
+            "{layout} differs from graph: graph only {only_graph:#?}, {layout} only {only_here:#?}"
+        );
+    }
+}
+
+#[test]
 fn each_scenario_alone_is_explained() {
     let dir = tempfile::tempdir().expect("tempdir");
     for scenario in ["mace-2025", "password-spray", "stale-credential"] {

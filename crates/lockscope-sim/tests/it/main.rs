@@ -4,5 +4,6 @@
 mod data;
 mod determinism;
 mod formats;
+mod layouts;
 mod mace;
 mod scenarios;
