@@ -86,6 +86,15 @@ pub struct InvestigateArgs {
     /// Fewest users a password spray must target to be an incident.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_spray_users: usize,
+    /// Domain lockout threshold: bad passwords that lock an account (to reconstruct lockouts).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub lockout_threshold: usize,
+    /// Domain lockout observation window, in minutes.
+    #[arg(long, default_value_t = 10, value_name = "MIN")]
+    pub lockout_window: i64,
+    /// Domain lockout duration, in minutes (0: until an administrator unlocks the account).
+    #[arg(long, default_value_t = 10, value_name = "MIN")]
+    pub lockout_duration: i64,
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -1,6 +1,7 @@
 //! `lockscope investigate`: ingest → analyse → write the case folder → print the summary.
 
 use anyhow::{Context, bail};
+use lockscope::case::LockoutPolicy;
 use lockscope::identity::Resolver;
 use lockscope::{Settings, analyse, ingest};
 use lockscope_report::Options;
@@ -36,8 +37,15 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         bail!("no input could be read: {}", ingested.errors.join("; "));
     }
     let strict_failure = args.strict && (totals.unreadable > 0 || totals.problems > 0);
-    let settings =
-        Settings { min_mass_users: args.min_mass_users, min_spray_users: args.min_spray_users, ..Settings::default() };
+    let settings = Settings {
+        min_mass_users: args.min_mass_users,
+        min_spray_users: args.min_spray_users,
+        lockout: LockoutPolicy {
+            threshold: args.lockout_threshold.max(1),
+            window: args.lockout_window.max(1) * 60,
+            duration: args.lockout_duration.max(0) * 60,
+        },
+    };
     let case = analyse(ingested, &settings, mapping);
     lockscope_report::write_case(&case, &args.output, Options { events: args.events })
         .context("writing the case folder")?;
