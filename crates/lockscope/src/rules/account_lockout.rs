@@ -99,12 +99,18 @@ impl Rule for AccountLockout {
         let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect());
         let mut ranked: BTreeMap<String, usize> = BTreeMap::new();
         let mut tripped = 0;
+        let mut trip_window: Option<(i64, i64)> = None;
         for lock in &lockouts {
             let t = lock.time.as_second();
             // The attempts in the observation window before the lock are what filled the counter.
             let counted: Vec<&Attempt<'_>> =
                 attempts.iter().filter(|a| (t - policy.window..=t + 5).contains(&a.time)).collect();
             tripped += counted.len().min(policy.threshold);
+            // The last `threshold` attempts before the lock are the ones that tripped it.
+            let trip = &counted[counted.len().saturating_sub(policy.threshold)..];
+            if let (Some(first), Some(last)) = (trip.first(), trip.last()) {
+                trip_window = Some((first.time, last.time));
+            }
             for a in &counted {
                 if let Some(s) = &a.source {
                     *ranked.entry(s.clone()).or_default() += 1;
@@ -138,8 +144,15 @@ impl Rule for AccountLockout {
             .map(|e| format!("{} `{}`", e.kind, e.detail.target.as_deref().unwrap_or("?")))
             .collect::<Vec<_>>();
         let unlock = unlock_at(last.time, policy, ctx);
+        let near = near_misses(&attempts, &lockouts, policy);
+        let tripped_by = match trip_window
+            .and_then(|(a, b)| Some((Timestamp::from_second(a).ok()?, Timestamp::from_second(b).ok()?)))
+        {
+            Some((a, b)) => format!(" (the attempts from {a} to {b} tripped the last lock)"),
+            None => String::new(),
+        };
         let summary = format!(
-            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} in {} min; {}",
+            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} in {} min{tripped_by}{near}; {}",
             lockouts.len(),
             last.time,
             if owned.is_empty() {
@@ -154,6 +167,39 @@ impl Rule for AccountLockout {
         let sources = order.into_iter().map(|(s, _)| s).collect();
         let confidence = if tripped > 0 { 0.9 } else { 0.6 };
         Some(ctx.finding(self.id(), summary, confidence, evidence).with_sources(sources))
+    }
+}
+
+/// Windows with `threshold - 1` or `threshold - 2` counted attempts that did not end in a lock:
+/// the account came close, and the next burst from the same source will lock it.
+fn near_misses(attempts: &[Attempt<'_>], lockouts: &[&Event], policy: Policy) -> String {
+    if policy.threshold < 3 {
+        return String::new();
+    }
+    let locked_at: Vec<i64> = lockouts.iter().map(|l| l.time.as_second()).collect();
+    let mut misses = 0;
+    let mut lo = 0;
+    let mut peak_in_run = 0;
+    for hi in 0..attempts.len() {
+        while attempts[hi].time - attempts[lo].time > policy.window {
+            lo += 1;
+        }
+        let n = hi - lo + 1;
+        let next_gap = attempts.get(hi + 1).map_or(i64::MAX, |a| a.time - attempts[hi].time);
+        peak_in_run = peak_in_run.max(n);
+        // A run of attempts ends when the next one falls outside the window.
+        if next_gap > policy.window {
+            let t = attempts[hi].time;
+            let locked = locked_at.iter().any(|&l| (t - policy.window..=t + policy.window).contains(&l));
+            if !locked && peak_in_run + 2 >= policy.threshold && peak_in_run < policy.threshold {
+                misses += 1;
+            }
+            peak_in_run = 0;
+        }
+    }
+    match misses {
+        0 => String::new(),
+        n => format!("; {n} near miss(es) that stopped just under the threshold"),
     }
 }
 

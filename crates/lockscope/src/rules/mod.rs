@@ -129,8 +129,14 @@ pub fn describe(e: &Event) -> String {
         }
         _ => format!("audit: {}", e.detail.activity.as_deref().unwrap_or(e.kind.as_str())),
     };
-    if let Some(ip) = &e.ip {
-        s.push_str(&format!(" from {ip}"));
+    if let Some(from) = e.ip.as_deref().or(e.detail.workstation.as_deref().filter(|_| e.kind != Kind::Lockout)) {
+        s.push_str(&format!(" from {from}"));
+    }
+    if let (Some(host), Some(_)) = (&e.host, e.detail.event_id) {
+        s.push_str(&format!(" on {host}"));
+    }
+    if let Some(p) = &e.detail.process {
+        s.push_str(&format!(" by {p}"));
     }
     if let Some(c) = e.location.as_ref().and_then(|l| l.country.as_deref()) {
         s.push_str(&format!(" [{c}]"));

@@ -428,3 +428,27 @@ mod account_lockout {
         );
     }
 }
+
+mod lockout_counter {
+    use super::*;
+    use crate::event::Failure;
+
+    #[test]
+    fn near_miss_before_the_lock_is_reported() {
+        let mut t = Tenant::default();
+        let u = "contoso\\carl";
+        // Nine bad passwords in a burst an hour earlier: one short of the threshold.
+        for n in 0..9 {
+            t.win(Kind::KerberosPreauth, 4771, u, at_s(-3600 + n * 20), Some(Failure::BadPassword), "10.1.1.9", "dc01");
+        }
+        for n in 0..10 {
+            t.win(Kind::KerberosPreauth, 4771, u, at_s(n * 20), Some(Failure::BadPassword), "10.1.1.9", "dc01");
+        }
+        t.lockout(u, at_s(200), "WS09", "dc01");
+        let case = t.analyse();
+        let f = case.findings.iter().find(|f| f.rule == RuleId::AccountLockout).expect("lockout finding");
+        assert!(f.summary.contains("1 near miss"), "{}", f.summary);
+        assert!(f.summary.contains("10 bad passwords counted"), "{}", f.summary);
+        assert!(f.summary.contains("tripped the last lock"), "{}", f.summary);
+    }
+}
