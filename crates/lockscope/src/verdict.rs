@@ -97,8 +97,8 @@ impl Counts {
 /// Root-cause precedence for causes that do not say "compromised" (first wins).
 const PRECEDENCE: &[RuleId] = &[
     RuleId::ProviderMassRevocation,
-    RuleId::PasswordSpray,
     RuleId::BruteForce,
+    RuleId::PasswordSpray,
     RuleId::LeakedCredentials,
     RuleId::StaleCredential,
     RuleId::AdminAction,

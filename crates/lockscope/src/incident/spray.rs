@@ -16,7 +16,9 @@ use crate::identity::UserId;
 const GAP_SECS: i64 = 2 * 3600;
 /// Fewest users one source must target to be part of a campaign.
 const MIN_USERS_PER_SOURCE: usize = 2;
-/// More attempts than this on one user from one source is brute force, not spraying.
+/// More attempts than this on the typical (median) user from one source is brute force against
+/// several accounts, not spraying. The median, not the maximum: one account hammered inside a
+/// spray does not hide the spray.
 const MAX_PER_USER: usize = 10;
 
 /// Whether a failure is a credential guess (as opposed to a policy block or token problem), in
@@ -30,8 +32,11 @@ pub fn is_guess(e: &Event) -> bool {
 /// Whether an event is an attempt that can belong to a spray: a guess, or a logon with explicit
 /// credentials (4648 is logged on the attacking client, with no outcome: its spread over many
 /// accounts is the signal).
-fn is_spray_attempt(e: &Event) -> bool {
-    is_guess(e) || (e.kind == Kind::ExplicitCredential && e.outcome != Outcome::Success)
+pub fn is_spray_attempt(e: &Event) -> bool {
+    let tried = e.kind.is_auth_attempt()
+        && e.outcome == Outcome::Failure
+        && matches!(e.failure, Some(Failure::Disabled | Failure::PasswordExpired));
+    is_guess(e) || tried || (e.kind == Kind::ExplicitCredential && e.outcome != Outcome::Success)
 }
 
 /// Finds spray campaigns.
@@ -64,10 +69,12 @@ pub fn find(events: &[Event], users: &[Option<UserId>], names: &[String], min_us
                 successes.get(&(*ip, u)).is_some_and(|s| s.iter().any(|&x| x < first))
             };
             let targets: BTreeSet<UserId> = per_user.iter().filter(|(u, a)| !own(**u, a)).map(|(u, _)| *u).collect();
-            let max_per_user = per_user.values().map(Vec::len).max().unwrap_or(0);
+            let mut per: Vec<usize> = per_user.values().map(Vec::len).collect();
+            per.sort_unstable();
+            let median_per_user = per.get(per.len() / 2).copied().unwrap_or(0);
             // One IP may hit only a few users of a small tenant; campaigns are judged after the
             // sources active at the same time are merged.
-            if targets.len() < MIN_USERS_PER_SOURCE || max_per_user > MAX_PER_USER {
+            if targets.len() < MIN_USERS_PER_SOURCE || median_per_user > MAX_PER_USER {
                 continue;
             }
             let rows: Vec<usize> =

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::attempts::{Attempt, collapse};
 use super::{Rule, UserCtx, cite};
 use crate::event::{Event, Failure, Kind};
 use crate::finding::{Evidence, Finding, RuleId};
@@ -58,34 +59,6 @@ fn source_of(e: &Event) -> Option<String> {
     }
 }
 
-/// One bad-password attempt, as seen by one or more machines.
-struct Attempt<'a> {
-    time: i64,
-    source: Option<String>,
-    records: Vec<&'a Event>,
-}
-
-/// The same attempt is logged by the client (4625, with the process) and by the domain controller
-/// (4771/4776, with the client address) within a second or two: those records are one attempt,
-/// attributed to the most precise source (the one naming a process).
-fn collapse(events: Vec<&Event>) -> Vec<Attempt<'_>> {
-    let mut out: Vec<Attempt<'_>> = Vec::new();
-    for e in events {
-        let t = e.time.as_second();
-        let joins = out.last_mut().filter(|a| t - a.time <= 2 && !a.records.iter().any(|r| r.host == e.host));
-        match joins {
-            Some(a) => {
-                if e.detail.process.is_some() || a.source.is_none() {
-                    a.source = source_of(e);
-                }
-                a.records.push(e);
-            }
-            None => out.push(Attempt { time: t, source: source_of(e), records: vec![e] }),
-        }
-    }
-    out
-}
-
 impl Rule for AccountLockout {
     fn id(&self) -> RuleId {
         RuleId::AccountLockout
@@ -96,7 +69,7 @@ impl Rule for AccountLockout {
         let last = *lockouts.last()?;
         let policy = ctx.settings.lockout;
         let mut evidence: Vec<Evidence> = lockouts.iter().map(|e| cite(e)).collect();
-        let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect());
+        let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect(), source_of);
         let mut ranked: BTreeMap<String, usize> = BTreeMap::new();
         let mut tripped = 0;
         let mut trip_window: Option<(i64, i64)> = None;

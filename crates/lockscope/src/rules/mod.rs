@@ -12,6 +12,7 @@ use crate::timeline::Baseline;
 mod account_disabled;
 pub mod account_lockout;
 mod admin_action;
+mod attempts;
 mod brute_force;
 mod compromise_indicators;
 mod leaked_credentials;

@@ -10,10 +10,10 @@
 //! MITRE ATT&CK T1110.003.
 
 use super::{Rule, UserCtx, cite};
-use crate::event::{Event, Kind, Outcome};
+use crate::event::{Event, Outcome};
 use crate::finding::{Finding, RuleId};
 use crate::incident::IncidentKind;
-use crate::incident::spray::is_guess;
+use crate::incident::spray::is_spray_attempt;
 
 /// See the module documentation.
 pub struct PasswordSpray;
@@ -26,8 +26,7 @@ impl Rule for PasswordSpray {
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let inc = ctx.incident(IncidentKind::PasswordSpray)?;
         let from_source = |e: &Event| e.attempt_source().is_some_and(|s| inc.sources.iter().any(|x| x == s));
-        let attempts: Vec<_> =
-            ctx.iter().filter(|(_, e)| (is_guess(e) || e.kind == Kind::ExplicitCredential) && from_source(e)).collect();
+        let attempts: Vec<_> = ctx.iter().filter(|(_, e)| is_spray_attempt(e) && from_source(e)).collect();
         let first = attempts.first().map(|(_, e)| e.time)?;
         let breaches: Vec<_> = ctx
             .iter()

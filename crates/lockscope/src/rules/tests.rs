@@ -452,3 +452,33 @@ mod lockout_counter {
         assert!(f.summary.contains("tripped the last lock"), "{}", f.summary);
     }
 }
+
+mod windows_false_alarms {
+    use super::*;
+    use crate::event::Failure;
+
+    #[test]
+    fn one_typo_then_success_is_not_an_attack() {
+        let mut t = Tenant::default();
+        let u = "contoso\\dana";
+        t.win(Kind::KerberosPreauth, 4771, u, at_s(0), Some(Failure::BadPassword), "10.1.1.44", "dc01");
+        t.win(Kind::KerberosTicket, 4768, u, at_s(20), None, "10.1.1.44", "dc01");
+        assert!(t.analyse().users.is_empty());
+    }
+
+    #[test]
+    fn scattered_failures_over_days_are_not_brute_force() {
+        let mut t = Tenant::default();
+        let u = "contoso\\erik";
+        for d in 0..12 {
+            t.win(Kind::Logon, 4625, u, at(d * 700), Some(Failure::BadPassword), "10.9.9.9", "srv-file01");
+        }
+        let case = t.analyse();
+        assert!(
+            case.users.iter().all(|u| u.root_cause != RuleId::BruteForce),
+            "{:?}",
+            case.users.iter().map(|u| u.root_cause).collect::<Vec<_>>()
+        );
+        assert!(case.incidents.is_empty());
+    }
+}
