@@ -15,6 +15,7 @@ pub mod csv_rows;
 pub mod entra;
 pub mod field;
 pub mod json_stream;
+pub mod windows;
 
 /// How many record errors are kept per file with their text; the rest are only counted.
 pub const ERROR_SAMPLES: usize = 20;
@@ -26,6 +27,10 @@ pub enum Format {
     Json(json_stream::Layout),
     /// A CSV export whose header names an Entra or Azure table.
     EntraCsv(entra::CsvKind),
+    /// A binary Windows event log (`.evtx`).
+    Evtx,
+    /// Windows events as XML (`wevtutil`, Event Viewer, `ToXml()`, forwarded records).
+    WindowsXml,
     /// Nothing this tool reads.
     Unknown,
 }
@@ -38,6 +43,8 @@ impl Format {
             Format::Json(json_stream::Layout::Document) => "json",
             Format::EntraCsv(entra::CsvKind::Portal(_)) => "entra-portal-csv",
             Format::EntraCsv(entra::CsvKind::LogAnalytics(_)) => "log-analytics-csv",
+            Format::Evtx => "evtx",
+            Format::WindowsXml => "windows-xml",
             Format::Unknown => "unknown",
         }
     }
@@ -45,6 +52,9 @@ impl Format {
 
 /// Names the format of a stream from its first bytes.
 pub fn detect(head: &[u8]) -> Format {
+    if head.starts_with(windows::EVTX_MAGIC) {
+        return Format::Evtx;
+    }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{' | b'[')) {
@@ -58,6 +68,9 @@ pub fn detect(head: &[u8]) -> Format {
         && let Some(kind) = entra::classify_csv(&headers)
     {
         return Format::EntraCsv(kind);
+    }
+    if windows::looks_like_xml(text) {
+        return Format::WindowsXml;
     }
     // JSON behind a syslog prefix (`2025-02-02T00:27:59+08:00 HOST {"time": …}`).
     if let Some(brace) = memchr::memchr(b'{', header)
@@ -99,6 +112,9 @@ pub struct FileReport {
     /// Why the stream was skipped, when it holds nothing this tool reads (unrecognised format,
     /// empty, JSON of another kind).
     pub skipped: Option<String>,
+    /// Caveats about what was read (a lossy export shape), each once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl FileReport {
@@ -113,6 +129,13 @@ impl FileReport {
             errors: Vec::new(),
             problem: None,
             skipped: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, text: &str) {
+        if !self.notes.iter().any(|n| n == text) {
+            self.notes.push(text.to_string());
         }
     }
 
@@ -151,6 +174,11 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
         report.skipped = Some("empty".into());
         return report;
     }
+    // UTF-16 (PowerShell 5.1 redirections) is read as the UTF-8 it encodes.
+    if let Some(little_endian) = windows::utf16::bom(head) {
+        let utf8 = windows::utf16::Utf16ToUtf8::new(reader, little_endian);
+        return read(name, Box::new(std::io::BufReader::with_capacity(256 * 1024, utf8)), out);
+    }
     let format = detect(head);
     let mut report = FileReport::new(name, format);
     let mut foreign = 0;
@@ -160,6 +188,13 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
                 let origin = Origin::new(name, pos);
                 match value {
                     Ok(v) => {
+                        if let Some(shape) = windows::json_shape(&v) {
+                            if shape.is_lossy() {
+                                report.note(windows::LOSSY_NOTE);
+                            }
+                            report.take(windows::parse_json(shape, &v, origin.clone()), origin, out);
+                            continue;
+                        }
                         let parsed = entra::parse_json(&v, origin.clone());
                         foreign += u64::from(matches!(&parsed, Err(r) if r == entra::UNRECOGNISED));
                         report.take(parsed, origin, out);
@@ -181,6 +216,8 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
             }
             Err(reason) => report.problem = Some(reason),
         },
+        Format::Evtx => windows::read_evtx(name, reader, &mut report, out),
+        Format::WindowsXml => windows::read_xml(name, reader, &mut report, out),
         Format::Unknown => {
             report.skipped =
                 Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());

@@ -93,3 +93,112 @@ fn unknown_and_damaged_inputs_are_reported_not_fatal() {
     assert_eq!((mixed.events, mixed.unreadable), (4, 1));
     assert_eq!(mixed.errors[0].origin.pos, lockscope::Position::Line(2));
 }
+
+/// The verdicts the corpus MANIFEST expects of each real Windows file.
+mod windows_corpus {
+    use super::*;
+    use lockscope::{RuleId, Verdict};
+
+    fn case_of(rel: &str) -> Option<lockscope::Case> {
+        let path = corpus(rel)?;
+        Some(analyse(ingest(&[path]), &Settings::default(), None))
+    }
+
+    fn verdict<'a>(case: &'a lockscope::Case, user: &str) -> &'a lockscope::verdict::AffectedUser {
+        case.users.iter().find(|u| u.user == user || u.aliases.iter().any(|a| a == user)).unwrap_or_else(|| {
+            panic!("{user} not affected; affected: {:?}", case.users.iter().map(|u| &u.user).collect::<Vec<_>>())
+        })
+    }
+
+    #[test]
+    fn smb_brute_force_on_administrator_from_one_ip() {
+        let Some(case) = case_of("windows/deepbluecli/smb-password-guessing-security.evtx") else { return };
+        let u = verdict(&case, "administrator");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::BruteForce, Verdict::NeedsReview));
+        let f = case.findings.iter().find(|f| f.rule == RuleId::BruteForce).expect("finding");
+        assert_eq!(f.sources, vec!["192.168.198.149".to_string()]);
+        assert!(f.summary.starts_with("3558 failed password attempts from 192.168.198.149"), "{}", f.summary);
+    }
+
+    #[test]
+    fn explicit_credential_spray_over_41_accounts() {
+        let Some(case) = case_of("windows/deepbluecli/password-spray.evtx") else { return };
+        assert_eq!(case.incidents.len(), 1);
+        let inc = &case.incidents[0];
+        assert_eq!(inc.members.len(), 41);
+        assert_eq!(inc.sources, vec!["DESKTOP-JR78RLP".to_string()]);
+        assert!(case.users.iter().all(|u| u.root_cause == RuleId::PasswordSpray));
+        assert!(inc.members.iter().any(|m| m.ends_with("smisenar")));
+    }
+
+    #[test]
+    fn kerberos_brute_force_of_one_account() {
+        let Some(case) = case_of("windows/evtx-to-mitre/ID4771-Kerberos brutforce with valid user.evtx") else {
+            return;
+        };
+        let u = verdict(&case, "offsec\\admin-hacker");
+        assert_eq!(u.root_cause, RuleId::BruteForce);
+        let f = case.findings.iter().find(|f| f.rule == RuleId::BruteForce).expect("finding");
+        assert_eq!(f.sources, vec!["10.23.123.11".to_string()], "::ffff: stripped");
+        assert!(f.summary.starts_with("54 failed password attempts"), "{}", f.summary);
+    }
+
+    #[test]
+    fn kerbrute_enumeration_is_a_spray_from_one_ip() {
+        let Some(case) = case_of("windows/evtx-to-mitre/ID4768-4771-Kerberos user enumeration (Kerbrute).evtx") else {
+            return;
+        };
+        let inc =
+            case.incidents.iter().find(|i| i.kind == lockscope::incident::IncidentKind::PasswordSpray).expect("spray");
+        assert_eq!(inc.sources, vec!["10.23.123.11".to_string()]);
+        // The 22 accounts of the 4771 0x18 failures are all members (and the 4768 targets too).
+        for user in ["offsec\\healthmailbox0ab31b3", "offsec\\svc-sql-db01", "offsec\\srvfs02$", "offsec\\vuln_scan"] {
+            assert!(inc.members.iter().any(|m| m == user), "{user} missing");
+        }
+        assert!(inc.members.len() >= 22);
+    }
+
+    #[test]
+    fn local_brute_force_without_network_source() {
+        let Some(case) = case_of("windows/evtx-to-mitre/ID 4776,4625-AccountRestore local bruteforce.evtx") else {
+            return;
+        };
+        for user in ["win\\admin", "win\\administrator"] {
+            let u = verdict(&case, user);
+            assert_eq!(u.root_cause, RuleId::BruteForce, "{user}");
+            assert!(u.explanation.contains("logged locally"), "{}", u.explanation);
+        }
+    }
+
+    #[test]
+    fn openssh_failures_have_no_source_ip() {
+        let Some(case) = case_of("windows/evtx-to-mitre/ID4625-OpenSSH brutforce with valid users.evtx") else {
+            return;
+        };
+        let u = verdict(&case, "admmig@offsec.lan");
+        assert_eq!(u.root_cause, RuleId::BruteForce);
+        assert!(u.explanation.contains("5 failed password attempts from FS01 (logged locally"), "{}", u.explanation);
+        let Some(case) = case_of("windows/evtx-to-mitre/ID4625-OpenSSH brutforce with non existing users.evtx") else {
+            return;
+        };
+        let u = verdict(&case, "nouser");
+        assert!(
+            u.explanation.starts_with("5 failed password attempts"),
+            "4625 + 4776 of one attempt count once: {}",
+            u.explanation
+        );
+    }
+
+    #[test]
+    fn quiet_logs_have_no_attack() {
+        for rel in ["windows/omerbenamram-evtx/security.evtx", "windows/otrf-goldensaml/WindowsEvents.json"] {
+            let Some(case) = case_of(rel) else { return };
+            assert!(case.incidents.is_empty(), "{rel}");
+            assert!(
+                case.users.iter().all(|u| !matches!(u.root_cause, RuleId::BruteForce | RuleId::PasswordSpray)),
+                "{rel}: {:?}",
+                case.users.iter().map(|u| (&u.user, u.root_cause)).collect::<Vec<_>>()
+            );
+        }
+    }
+}
