@@ -61,12 +61,15 @@ fn summary(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
-    let bad: Vec<_> =
-        case.files.iter().filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some()).collect();
+    let bad: Vec<_> = case
+        .files
+        .iter()
+        .filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some() || !f.notes.is_empty())
+        .collect();
     if bad.is_empty() && case.input_errors.is_empty() {
         return Ok(());
     }
-    writeln!(w, "## Inputs skipped or damaged\n")?;
+    writeln!(w, "## Inputs skipped, damaged or read with loss\n")?;
     for e in &case.input_errors {
         writeln!(w, "- {}", md_cell(e))?;
     }
@@ -76,6 +79,9 @@ fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
             continue;
         }
         let problem = f.problem.as_deref().map(|p| format!(" — {}", md_cell(p))).unwrap_or_default();
+        for n in &f.notes {
+            writeln!(w, "- {}: {}", md_cell(&f.file), md_cell(n))?;
+        }
         writeln!(
             w,
             "- {} ({}): {} unreadable of {} records{problem}",

@@ -26,6 +26,11 @@ pub fn summary(case: &Case) -> String {
             .unwrap_or_default();
         let _ = writeln!(s, "  ! {}: {} unreadable — {}", f.file, f.unreadable, why);
     }
+    for f in case.files.iter().filter(|f| !f.notes.is_empty()) {
+        for n in &f.notes {
+            let _ = writeln!(s, "  - {}: {n}", f.file);
+        }
+    }
     for e in &case.input_errors {
         let _ = writeln!(s, "  ! {e}");
     }
