@@ -44,7 +44,9 @@ def timed(cmd):
         start = time.perf_counter()
         subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         wall = time.perf_counter() - start
-        rss = int(Path(rss_file.name).read_text().strip() or 0) if gnu_time else 0
+        # GNU time prefixes "Command exited with non-zero status N" (lockscope exits 1 on findings).
+        lines = Path(rss_file.name).read_text().strip().splitlines() if gnu_time else []
+        rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
     return wall, rss
 
 
