@@ -103,7 +103,10 @@ pub struct InvestigateArgs {
 /// `lockscope simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario: mace-2025, password-spray, stale-credential or mixed.
+    /// Scenario: mace-2025, password-spray, stale-credential or mixed (Entra ID exports);
+    /// ad-stale-credential, ad-password-spray, ad-brute-force or ad-mixed (Windows Security event
+    /// XML of an Active Directory domain, plus identities.csv for `investigate --identities`);
+    /// hybrid (both, for the same people).
     #[arg(long, default_value = "mixed")]
     pub scenario: String,
     /// Users in the simulated tenant.
@@ -128,6 +131,7 @@ pub struct SimulateArgs {
     /// hourly storage blobs for audit and risk. log-analytics: SigninLogs/AADNonInteractive JSON,
     /// AuditLogs, AADUserRiskEvents and AADRiskyUsers CSV. portal: the Entra portal's sign-in and
     /// audit CSV downloads, risk as Graph JSON. mixed: a different one per family, some gzipped.
+    /// Windows event logs always have one shape (wevtutil XML) whatever the layout.
     #[arg(
         long,
         default_value = "graph",

@@ -18,12 +18,45 @@ pub enum Scenario {
     /// All of the above at distinct times, plus brute force, admin actions, user error and a
     /// lone leaked-credentials detection.
     Mixed,
+    /// Active Directory: a service, task, drive mapping or phone on one host keeps using a
+    /// changed password until the domain locks the account (Windows Security events).
+    AdStaleCredential,
+    /// Active Directory: one source tries a password or two against many domain accounts.
+    AdPasswordSpray,
+    /// Active Directory: one source guesses dozens of passwords for one or two accounts.
+    AdBruteForce,
+    /// Active Directory: every AD scenario plus user errors and background in one domain.
+    AdMixed,
+    /// The Entra `mixed` tenant and the `ad-mixed` domain for the same people.
+    Hybrid,
 }
 
 impl Scenario {
     /// Every scenario, in a stable order.
-    pub const ALL: [Scenario; 4] =
-        [Scenario::Mace2025, Scenario::PasswordSpray, Scenario::StaleCredential, Scenario::Mixed];
+    pub const ALL: [Scenario; 9] = [
+        Scenario::Mace2025,
+        Scenario::PasswordSpray,
+        Scenario::StaleCredential,
+        Scenario::Mixed,
+        Scenario::AdStaleCredential,
+        Scenario::AdPasswordSpray,
+        Scenario::AdBruteForce,
+        Scenario::AdMixed,
+        Scenario::Hybrid,
+    ];
+
+    /// Whether the scenario writes Entra ID exports (sign-ins, audit, risk).
+    pub fn writes_entra(self) -> bool {
+        !matches!(
+            self,
+            Scenario::AdStaleCredential | Scenario::AdPasswordSpray | Scenario::AdBruteForce | Scenario::AdMixed
+        )
+    }
+
+    /// Whether the scenario writes Windows Security event logs (and `identities.csv`).
+    pub fn writes_windows(self) -> bool {
+        !matches!(self, Scenario::Mace2025 | Scenario::PasswordSpray | Scenario::StaleCredential | Scenario::Mixed)
+    }
 
     /// The scenario's id as used on the command line and in `truth.json`.
     pub fn as_str(self) -> &'static str {
@@ -32,6 +65,11 @@ impl Scenario {
             Scenario::PasswordSpray => "password-spray",
             Scenario::StaleCredential => "stale-credential",
             Scenario::Mixed => "mixed",
+            Scenario::AdStaleCredential => "ad-stale-credential",
+            Scenario::AdPasswordSpray => "ad-password-spray",
+            Scenario::AdBruteForce => "ad-brute-force",
+            Scenario::AdMixed => "ad-mixed",
+            Scenario::Hybrid => "hybrid",
         }
     }
 
@@ -42,6 +80,11 @@ impl Scenario {
             Scenario::PasswordSpray => (5, 1),
             Scenario::StaleCredential => (4, 1),
             Scenario::Mixed => (40, 2),
+            Scenario::AdStaleCredential => (10, 1),
+            Scenario::AdPasswordSpray => (25, 1),
+            Scenario::AdBruteForce => (5, 1),
+            Scenario::AdMixed => (40, 2),
+            Scenario::Hybrid => (100, 2),
         }
     }
 }
@@ -76,9 +119,11 @@ pub struct Config {
     pub days: u32,
     /// Start of the window.
     pub start: jiff::Timestamp,
-    /// Background sign-ins per user per day.
+    /// Background sign-ins per user per day (Windows scenarios derive their background logons
+    /// from it too).
     pub noise: u32,
-    /// How the files are shaped. The records and `truth.json` do not depend on it.
+    /// How the Entra files are shaped. The records and `truth.json` do not depend on it; Windows
+    /// event logs always have one shape.
     pub layout: Layout,
 }
 
@@ -101,6 +146,9 @@ impl Default for Config {
 pub(crate) const MAX_USERS: usize = 1 << 27;
 pub(crate) const MAX_DAYS: u32 = 1 << 12;
 pub(crate) const MAX_NOISE: u32 = 10_000;
+/// Upper bound on users of scenarios with a Windows domain: every person has a workstation in
+/// 10.32.0.0/11 (see `windows::domain`).
+pub(crate) const MAX_DOMAIN_USERS: usize = 2_000_000;
 
 impl Config {
     /// Checks the config can be generated.
@@ -112,6 +160,9 @@ impl Config {
         }
         if self.users > MAX_USERS {
             return bad(format!("at most {MAX_USERS} users, got {}", self.users));
+        }
+        if self.scenario.writes_windows() && self.users > MAX_DOMAIN_USERS {
+            return bad(format!("scenario {} has at most {MAX_DOMAIN_USERS} users, got {}", self.scenario, self.users));
         }
         if self.days < min_days || self.days > MAX_DAYS {
             return bad(format!("scenario {} needs {min_days} to {MAX_DAYS} days, got {}", self.scenario, self.days));
@@ -133,6 +184,11 @@ mod tests {
             assert_eq!(sc.to_string().parse::<Scenario>().expect("test value"), sc);
         }
         assert_eq!("MACE-2025".parse::<Scenario>().expect("test value"), Scenario::Mace2025);
+        assert_eq!("ad-mixed".parse::<Scenario>().expect("test value"), Scenario::AdMixed);
+        for sc in Scenario::ALL {
+            assert!(sc.writes_entra() || sc.writes_windows(), "{sc} writes something");
+        }
+        assert!(Scenario::Hybrid.writes_entra() && Scenario::Hybrid.writes_windows());
         let err = "nope".parse::<Scenario>().expect_err("must fail").to_string();
         assert!(err.contains("unknown scenario"), "{err}");
     }

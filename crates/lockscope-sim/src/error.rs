@@ -5,8 +5,12 @@ use std::path::PathBuf;
 /// Why a data set could not be generated.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    /// The scenario name is not one of `mace-2025`, `password-spray`, `stale-credential`, `mixed`.
-    #[error("unknown scenario {0:?} (expected mace-2025, password-spray, stale-credential or mixed)")]
+    /// The scenario name is not one of `mace-2025`, `password-spray`, `stale-credential`, `mixed`,
+    /// `ad-stale-credential`, `ad-password-spray`, `ad-brute-force`, `ad-mixed`, `hybrid`.
+    #[error(
+        "unknown scenario {0:?} (expected mace-2025, password-spray, stale-credential, mixed, ad-stale-credential, \
+         ad-password-spray, ad-brute-force, ad-mixed or hybrid)"
+    )]
     UnknownScenario(String),
     /// The layout name is not one of `graph`, `diagnostic`, `log-analytics`, `portal`, `mixed`.
     #[error("unknown layout {0:?} (expected graph, diagnostic, log-analytics, portal or mixed)")]

@@ -20,6 +20,7 @@ mod signin_parts;
 mod stream;
 mod tenant;
 mod truth;
+mod windows;
 mod writer;
 
 pub use config::{Config, Scenario};
@@ -58,21 +59,34 @@ impl Summary {
 /// With [`Layout::Graph`] it writes `signins/interactive-NNNN.json`,
 /// `AADNonInteractiveUserSignInLogs.csv`, `audit/PT1H.json`, `riskDetections.json`,
 /// `AADRiskyUsers.json` and `truth.json`; the crate README lists the files of every layout.
+/// Scenarios with a Windows domain ([`Scenario::writes_windows`]) also write
+/// `windows/<HOST>-Security.xml` (and `-System.xml`) per logging machine and `identities.csv`;
+/// the Windows-only ones write no Entra files.
 pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     cfg.validate()?;
     let start = clock::from_timestamp(cfg.start);
     let mut tenant = tenant::build(cfg, start);
-    let plan = scenario::plan(cfg, &mut tenant, start);
+    let (plan, ad) = scenario::plan(cfg, &mut tenant, start);
     let tenant = tenant;
 
     std::fs::create_dir_all(out_dir).map_err(SimError::io(out_dir))?;
     layout::clean(out_dir)?;
-    let forms = cfg.layout.forms();
-    let mut files = layout::write_others(&forms, out_dir, &tenant, &plan)?;
-    let routes = layout::signin_routes(&forms, out_dir, plan.window)?;
-    let (signin_files, seen) = stream::write(cfg, &tenant, &plan, routes)?;
-    files.extend(signin_files);
-    files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, &seen)?);
+    let mut files = Vec::new();
+    let mut seen = vec![0u8; tenant.users.len()];
+    if cfg.scenario.writes_entra() {
+        let forms = cfg.layout.forms();
+        files = layout::write_others(&forms, out_dir, &tenant, &plan)?;
+        let routes = layout::signin_routes(&forms, out_dir, plan.window)?;
+        let (signin_files, bits) = stream::write(cfg, &tenant, &plan, routes)?;
+        files.extend(signin_files);
+        seen = bits;
+    }
+    if let Some(ad) = &ad {
+        files.extend(windows::write(cfg, &tenant, ad, out_dir)?);
+        files.push(windows::write_identities(out_dir.join(windows::IDENTITIES), &tenant, &ad.domain)?);
+    }
+    files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, ad.as_ref(), &seen)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Summary { files, affected: plan.labels.len(), users: cfg.users })
+    let affected = plan.labels.len() + ad.as_ref().map_or(0, |ad| ad.labels.len());
+    Ok(Summary { files, affected, users: cfg.users })
 }

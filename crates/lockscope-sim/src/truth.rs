@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::ids::Guid;
 use crate::plan::{CONTRIBUTING, Plan};
 use crate::tenant::Tenant;
+use crate::windows::AdPlan;
 use crate::writer::{FileStat, Output};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -35,12 +36,26 @@ struct Window {
 #[derive(Serialize)]
 struct Row<'a> {
     user: &'a str,
+    /// The person's Windows names (`contoso\sam`, `sam`, SID), in scenarios with a domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aliases: Option<Vec<String>>,
     object_id: Guid,
     root_cause: &'static str,
     verdict: &'static str,
     actions: &'static [&'static str],
     contributing: Vec<&'static str>,
     incident: Option<&'static str>,
+    /// For people affected on the Windows side: where their lockout came from (`null` when
+    /// the account was not locked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lockout: Option<Option<LockoutRow<'a>>>,
+}
+
+#[derive(Serialize)]
+struct LockoutRow<'a> {
+    caller: Option<&'a str>,
+    source: &'a str,
+    process: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -61,36 +76,65 @@ struct Initiator<'a> {
     service_principal_id: Guid,
 }
 
-/// Writes `truth.json`; `seen` holds each user's lockout effects as written.
+/// The Entra lockout effects a user got, in truth's order.
+fn effects(seen: &[u8], u: u32) -> Vec<&'static str> {
+    let bits = seen.get(u as usize).copied().unwrap_or(0);
+    CONTRIBUTING.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, (name, _))| *name).collect()
+}
+
+/// Writes `truth.json`; `seen` holds each user's Entra lockout effects as written, `ad` the
+/// Windows plan of scenarios with a domain.
 pub(crate) fn write(
     path: PathBuf,
     cfg: &Config,
     tenant: &Tenant,
     plan: &Plan,
+    ad: Option<&AdPlan>,
     seen: &[u8],
 ) -> Result<FileStat, SimError> {
-    let affected = plan
+    let aliases = |u: u32| ad.map(|ad| ad.aliases(u));
+    let mut affected: Vec<Row<'_>> = plan
         .labels
         .iter()
         .map(|l| {
             let user = tenant.user(l.user);
-            let bits = seen.get(l.user as usize).copied().unwrap_or(0);
             Row {
                 user: &user.upn,
+                aliases: aliases(l.user),
                 object_id: user.oid,
                 root_cause: l.root_cause,
                 verdict: l.verdict,
                 actions: l.actions,
-                contributing: CONTRIBUTING
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| bits & (1 << i) != 0)
-                    .map(|(_, (name, _))| *name)
-                    .collect(),
+                contributing: effects(seen, l.user),
                 incident: l.incident.then_some("mass-revocation"),
+                lockout: None,
             }
         })
         .collect();
+    for l in ad.map_or(&[][..], |ad| &ad.labels) {
+        let user = tenant.user(l.user);
+        let mut contributing = effects(seen, l.user);
+        if l.lockout.is_some() {
+            contributing.push("account-lockout");
+        }
+        affected.push(Row {
+            user: &user.upn,
+            aliases: aliases(l.user),
+            object_id: user.oid,
+            root_cause: l.root_cause,
+            verdict: l.verdict,
+            actions: l.actions,
+            contributing,
+            incident: None,
+            lockout: Some(l.lockout.as_ref().map(|o| LockoutRow {
+                caller: o.caller.as_deref(),
+                source: &o.source,
+                process: o.process,
+            })),
+        });
+    }
+    // Each list is sorted and a person is in at most one of them.
+    affected.sort_by(|a, b| a.user.cmp(b.user));
     let incidents = match &tenant.provider {
         Some(p) => plan
             .incidents
@@ -121,6 +165,6 @@ pub(crate) fn write(
         serde_json::Serializer::with_formatter(out.writer_mut(), serde_json::ser::PrettyFormatter::with_indent(b"  "));
     truth.serialize(&mut ser).map_err(SimError::json(&out.path.clone()))?;
     out.raw(b"\n")?;
-    out.records = plan.labels.len() as u64;
+    out.records = truth.affected.len() as u64;
     out.finish()
 }

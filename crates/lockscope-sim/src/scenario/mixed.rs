@@ -8,8 +8,9 @@ use super::{Ctx, admin_action, brute_force, leaked, mace, spray, stale, user_err
 use crate::clock::{HOUR, MINUTE, Tick};
 use crate::plan::Plan;
 
-/// Plans every scenario into one tenant.
-pub(crate) fn run(ctx: &mut Ctx<'_>, plan: &mut Plan) {
+/// Plans every scenario into one tenant; the spray leaves `extra_reserve` more people untouched
+/// (for the Windows side of `hybrid`).
+pub(crate) fn run(ctx: &mut Ctx<'_>, plan: &mut Plan, extra_reserve: usize) {
     let last = ctx.cfg.days - 1;
     let burst_day = 2.min(last);
     // The lone leak must fall on another day than the burst.
@@ -34,7 +35,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_>, plan: &mut Plan) {
     let t = at(ctx, leak_day, 9 * HOUR, 10 * HOUR);
     leaked::run(ctx, plan, t);
     // The spray takes what is left, keeping a tenth of the tenant as bystanders.
-    let reserve = (ctx.cfg.users / 10).max(4);
+    let reserve = (ctx.cfg.users / 10).max(4) + extra_reserve;
     let spray_day = ctx.day(1.min(last));
     spray::run(ctx, plan, spray_day, reserve);
 }

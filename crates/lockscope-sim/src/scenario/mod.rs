@@ -1,6 +1,12 @@
 //! Scenarios: each picks its users from a shared pool (a user is in at most one scenario),
 //! writes its records into the plan and labels its users.
 
+mod ad;
+mod ad_brute;
+mod ad_mixed;
+mod ad_spray;
+mod ad_stale;
+mod ad_user_error;
 mod admin_action;
 mod brute_force;
 mod leaked;
@@ -16,6 +22,9 @@ use crate::config::{Config, Scenario};
 use crate::ids;
 use crate::plan::{Auth, Plan, Snapshot};
 use crate::tenant::{self, DevKind, Tenant, User};
+use crate::windows::AdPlan;
+use crate::windows::domain::Domain;
+use ad::Ad;
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -30,6 +39,8 @@ pub(crate) mod actions {
     pub const FIX_STALE: &[&str] = &["fix-stale-credential"];
     pub const NONE: &[&str] = &["none"];
     pub const LEAKED: &[&str] = &["reset-password", "revoke-sessions"];
+    pub const FIX_STALE_UNLOCK: &[&str] = &["fix-stale-credential", "unlock-ad"];
+    pub const BLOCK_SOURCE_UNLOCK: &[&str] = &["block-source", "unlock-ad"];
 }
 
 /// What scenarios share while planning.
@@ -138,8 +149,14 @@ pub(crate) fn risky_series(
     }
 }
 
-/// Plans the scenario of `cfg` on `tenant`.
-pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> Plan {
+/// People the Entra part of `hybrid` leaves to the Windows scenarios.
+fn hybrid_reserve(users: usize) -> usize {
+    (users * 3 / 10).max(30)
+}
+
+/// Plans the scenario of `cfg` on `tenant`: the Entra plan (empty for Windows-only scenarios)
+/// and, for scenarios with a Windows domain, the Windows plan.
+pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> (Plan, Option<AdPlan>) {
     let end = start + Tick::from(cfg.days) * DAY;
     let mut plan = Plan::new(cfg.users, (start, end));
     let mut rng = ids::rng(cfg.seed, 3, 0, 0);
@@ -166,16 +183,40 @@ pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> Plan {
             let day = ctx.day(1.min(last));
             stale::run(&mut ctx, &mut plan, day);
         }
-        Scenario::Mixed => mixed::run(&mut ctx, &mut plan),
+        Scenario::Mixed => mixed::run(&mut ctx, &mut plan, 0),
+        Scenario::Hybrid => mixed::run(&mut ctx, &mut plan, hybrid_reserve(cfg.users)),
+        Scenario::AdStaleCredential | Scenario::AdPasswordSpray | Scenario::AdBruteForce | Scenario::AdMixed => {}
     }
-    background(&mut ctx, &mut plan);
+    let ad_plan = cfg.scenario.writes_windows().then(|| {
+        let domain = Domain::build(ctx.tenant, cfg.seed);
+        let mut ad = Ad::new(&mut ctx, AdPlan::new(domain, (start, end)));
+        match cfg.scenario {
+            Scenario::AdStaleCredential => ad_stale::run(&mut ad, 1.min(last)),
+            Scenario::AdPasswordSpray => {
+                let reserve = (cfg.users / 10).max(4);
+                ad_spray::run(&mut ad, 1.min(last), reserve);
+            }
+            Scenario::AdBruteForce => {
+                let t = ad.at(last, 20, 23);
+                let accounts = ad.rng.gen_range(1..=2);
+                ad_brute::run(&mut ad, t, accounts);
+            }
+            _ => ad_mixed::run(&mut ad),
+        }
+        let mut ad_plan = ad.plan;
+        ad_plan.finish(ctx.tenant);
+        ad_plan
+    });
+    if cfg.scenario.writes_entra() {
+        background(&mut ctx, &mut plan);
+    }
     plan.signins.sort_unstable_by_key(|s| (s.t, s.key));
     plan.audits.sort_unstable_by_key(|a| (a.t, a.key));
     plan.detections.sort_unstable_by_key(|d| (d.detected, d.key));
     plan.snapshots.sort_unstable_by_key(|s| (s.t, s.user));
     let users = &ctx.tenant.users;
     plan.labels.sort_unstable_by(|a, b| users[a.user as usize].upn.cmp(&users[b.user as usize].upn));
-    plan
+    (plan, ad_plan)
 }
 
 /// Things every tenant has that are no incident: admins editing users and groups, a few

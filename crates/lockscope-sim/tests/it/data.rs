@@ -41,6 +41,11 @@ pub struct Data {
     pub risky: Vec<Value>,
 }
 
+/// The scenarios that write only Entra exports (the checks of the Entra records apply).
+pub fn entra_only() -> impl Iterator<Item = Scenario> {
+    Scenario::ALL.into_iter().filter(|s| !s.writes_windows())
+}
+
 pub fn config(scenario: Scenario, users: usize, days: u32, seed: u64) -> Config {
     Config { scenario, users, seed, days, noise: 4, ..Config::default() }
 }

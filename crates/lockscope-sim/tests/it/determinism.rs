@@ -32,7 +32,8 @@ fn run(cfg: &Config) -> (tempfile::TempDir, lockscope_sim::Summary, BTreeMap<Pat
 #[test]
 fn same_config_gives_identical_bytes_for_every_scenario() {
     for scenario in Scenario::ALL {
-        let cfg = config(scenario, 60, 3, 7);
+        let (users, days) = scenario.minimum();
+        let cfg = config(scenario, users.max(60), days.max(3), 7);
         let (_a, sa, fa) = run(&cfg);
         let (_b, sb, fb) = run(&cfg);
         assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>(), "{scenario}");

@@ -7,3 +7,5 @@ mod formats;
 mod layouts;
 mod mace;
 mod scenarios;
+mod windata;
+mod windows;

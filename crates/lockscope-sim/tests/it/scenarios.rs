@@ -95,7 +95,7 @@ fn check_noise_users(d: &Data) {
 #[test]
 fn every_scenario_has_well_formed_truth_and_quiet_bystanders() {
     for seed in data::seeds(21) {
-        for scenario in Scenario::ALL {
+        for scenario in data::entra_only() {
             let d = data::generate(&config(scenario, 60, 3, seed));
             check_truth_shape(&d);
             check_noise_users(&d);
@@ -107,7 +107,7 @@ fn every_scenario_has_well_formed_truth_and_quiet_bystanders() {
 #[test]
 fn the_smallest_tenants_still_tell_their_story() {
     for seed in data::seeds(25) {
-        for scenario in Scenario::ALL {
+        for scenario in data::entra_only() {
             let (users, days) = scenario.minimum();
             let d = data::generate(&config(scenario, users, days, seed));
             check_truth_shape(&d);
