@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::event::{Event, Kind};
+use crate::event::{Event, Failure, Kind};
 use crate::finding::Finding;
 use crate::identity::{Resolver, UserId};
 use crate::incident::{self, Incident};
@@ -99,6 +99,36 @@ fn latest_snapshots(events: &mut Vec<Event>, users: &mut Vec<Option<UserId>>) {
     users.retain(|_| *k.next().unwrap_or(&true));
 }
 
+/// A domain controller answers the Kerberos requests of a *locked* account with
+/// `KDC_ERR_CLIENT_REVOKED` (0x12), the same code as for a disabled one, without checking the
+/// password. Between a 4740 and the unlock (4767, a success, or the end of the lockout duration),
+/// those failures are the lock, not a disabled account.
+fn locked_not_disabled(events: &mut [Event], users: &[Option<UserId>], policy: LockoutPolicy) {
+    let mut locked_until: BTreeMap<UserId, i64> = BTreeMap::new();
+    for (e, u) in events.iter_mut().zip(users) {
+        let Some(u) = *u else { continue };
+        let t = e.time.as_second();
+        match e.kind {
+            Kind::Lockout => {
+                let until = if policy.duration == 0 { i64::MAX } else { t + policy.duration };
+                locked_until.insert(u, until);
+            }
+            Kind::AccountUnlocked => {
+                locked_until.remove(&u);
+            }
+            _ if e.kind.is_auth_attempt() && e.outcome == crate::event::Outcome::Success => {
+                locked_until.remove(&u);
+            }
+            Kind::KerberosTicket | Kind::KerberosPreauth
+                if e.failure == Some(Failure::Disabled) && locked_until.get(&u).is_some_and(|&until| t <= until) =>
+            {
+                e.failure = Some(Failure::Locked);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Runs the analysis over ingested events. `mapping` is a resolver pre-loaded with an identity
 /// mapping file, if one was given.
 pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver>) -> Case {
@@ -107,6 +137,7 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
     let mut mapping = mapping;
     let (resolver, mut users) = Resolver::resolve_all(&events, mapping.as_mut());
     latest_snapshots(&mut events, &mut users);
+    locked_not_disabled(&mut events, &users, settings.lockout);
     let identities = resolver.identities();
     let names: Vec<String> = identities.iter().map(|i| i.user.clone()).collect();
 

@@ -39,6 +39,8 @@ pub struct Baseline {
     pub ips: BTreeMap<String, BTreeSet<i32>>,
     /// Device key → days with a success from it.
     pub devices: BTreeMap<String, BTreeSet<i32>>,
+    /// Windows attempt source (client IP or workstation) → days with a success from it.
+    pub sources: BTreeMap<String, BTreeSet<i32>>,
     /// Successful sign-ins in all.
     pub successes: usize,
     /// Countries whose first success came from an IP and a device never seen before, after the
@@ -135,6 +137,9 @@ impl Baseline {
             if let Some(k) = e.device.as_ref().and_then(|d| d.key()) {
                 b.devices.entry(k).or_default().insert(d);
             }
+            if let (Some(src), Some(_)) = (e.attempt_source(), e.detail.event_id) {
+                b.sources.entry(src.to_ascii_lowercase()).or_default().insert(d);
+            }
         }
         b.novel_countries.extend(early_strangers(&per_country));
         b
@@ -148,7 +153,9 @@ impl Baseline {
             |days: Option<&BTreeSet<i32>>| days.is_some_and(|s| s.iter().any(|x| *x != d) || s.len() >= 2);
         let ip = e.ip.as_ref().is_some_and(|ip| seen_elsewhere(self.ips.get(ip)));
         let dev = e.device.as_ref().and_then(|d| d.key()).is_some_and(|k| seen_elsewhere(self.devices.get(&k)));
-        ip || dev
+        let src = e.detail.event_id.is_some()
+            && e.attempt_source().is_some_and(|s| seen_elsewhere(self.sources.get(&s.to_ascii_lowercase())));
+        ip || dev || src
     }
 
     /// Whether the sign-in comes from a new place: a country that first appeared, after an

@@ -185,10 +185,6 @@ fn traces(finding: &Value, lockout: &Value) -> bool {
 }
 
 #[test]
-#[ignore = "engine rules, not the Windows parser (it reads every record): with seed 31, 29/31 right; \
-            2 stale-credential users get account-disabled: 4771 0x12 during the lockout maps to Failure::Disabled \
-            and AccountDisabled outranks AccountLockout, while the 10-minute lockout pause in their 0x18 failures \
-            (retries every 1-3 min) breaks stale_credential::machine_rhythm"]
 fn ad_lockouts_are_traced_to_their_source() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = simulate(dir.path(), "ad-mixed", 80, 31);

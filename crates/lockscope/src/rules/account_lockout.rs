@@ -76,8 +76,9 @@ impl Rule for AccountLockout {
         for lock in &lockouts {
             let t = lock.time.as_second();
             // The attempts in the observation window before the lock are what filled the counter.
-            let counted: Vec<&Attempt<'_>> =
-                attempts.iter().filter(|a| (t - policy.window..=t + 5).contains(&a.time)).collect();
+            // Active Directory resets the counter only after a full window with no bad password,
+            // so the attempts that count are the run leading up to the lock.
+            let counted: Vec<&Attempt<'_>> = run_before(&attempts, t + 5, policy.window);
             tripped += counted.len().min(policy.threshold);
             // The last `threshold` attempts before the lock are the ones that tripped it.
             let trip = &counted[counted.len().saturating_sub(policy.threshold)..];
@@ -125,7 +126,7 @@ impl Rule for AccountLockout {
             None => String::new(),
         };
         let summary = format!(
-            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} in {} min{tripped_by}{near}; {}",
+            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} (counter reset after {} min without one){tripped_by}{near}; {}",
             lockouts.len(),
             last.time,
             if owned.is_empty() {
@@ -150,30 +151,53 @@ fn near_misses(attempts: &[Attempt<'_>], lockouts: &[&Event], policy: Policy) ->
         return String::new();
     }
     let locked_at: Vec<i64> = lockouts.iter().map(|l| l.time.as_second()).collect();
-    let mut misses = 0;
-    let mut lo = 0;
-    let mut peak_in_run = 0;
-    for hi in 0..attempts.len() {
-        while attempts[hi].time - attempts[lo].time > policy.window {
-            lo += 1;
-        }
-        let n = hi - lo + 1;
-        let next_gap = attempts.get(hi + 1).map_or(i64::MAX, |a| a.time - attempts[hi].time);
-        peak_in_run = peak_in_run.max(n);
-        // A run of attempts ends when the next one falls outside the window.
-        if next_gap > policy.window {
-            let t = attempts[hi].time;
-            let locked = locked_at.iter().any(|&l| (t - policy.window..=t + policy.window).contains(&l));
-            if !locked && peak_in_run + 2 >= policy.threshold && peak_in_run < policy.threshold {
-                misses += 1;
-            }
-            peak_in_run = 0;
-        }
-    }
+    let misses = runs(attempts, policy.window)
+        .into_iter()
+        .filter(|run| {
+            let (first, last) = (run[0].time, run[run.len() - 1].time);
+            let locked = locked_at.iter().any(|&l| (first..=last + policy.window).contains(&l));
+            !locked && run.len() + 2 >= policy.threshold && run.len() < policy.threshold
+        })
+        .count();
     match misses {
         0 => String::new(),
         n => format!("; {n} near miss(es) that stopped just under the threshold"),
     }
+}
+
+/// Splits attempts into runs that share one lockout counter: a gap longer than the observation
+/// window resets it.
+fn runs<'s, 'a>(attempts: &'s [Attempt<'a>], window: i64) -> Vec<&'s [Attempt<'a>]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=attempts.len() {
+        if i == attempts.len() || attempts[i].time - attempts[i - 1].time > window {
+            if start < i {
+                out.push(&attempts[start..i]);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// The attempts of the counter run that was open at `until`.
+fn run_before<'s, 'a>(attempts: &'s [Attempt<'a>], until: i64, window: i64) -> Vec<&'s Attempt<'a>> {
+    let upto: Vec<&Attempt<'a>> = attempts.iter().filter(|a| a.time <= until).collect();
+    let mut start = upto.len();
+    while start > 0 {
+        let gap_after =
+            if start == upto.len() { until - upto[start - 1].time } else { upto[start].time - upto[start - 1].time };
+        if gap_after > window && start == upto.len() {
+            // The last attempt is older than a window: nothing was counting any more.
+            return Vec::new();
+        }
+        if start < upto.len() && gap_after > window {
+            break;
+        }
+        start -= 1;
+    }
+    upto[start..].to_vec()
 }
 
 /// Host names compare without domain suffix and case (`WS01` and `ws01.contoso.com`).

@@ -52,7 +52,8 @@ pub(crate) fn machine_rhythm(times: &[i64]) -> bool {
     let mut gaps: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     gaps.sort_unstable();
     let median = gaps.get(gaps.len() / 2).copied().unwrap_or(0);
-    irregularity(times) < 0.6 && median >= 60
+    // 55 s rather than 60: a task "every minute" jitters around it.
+    irregularity(times) < 0.6 && median >= 55
 }
 
 /// Coefficient of variation of the gaps: low means a machine-like rhythm.
@@ -98,8 +99,9 @@ impl Rule for StaleCredential {
         }
         let min = if since.is_some() { MIN_AFTER_CHANGE } else { MIN_WITHOUT_CHANGE };
         let (name, fails) = per_client.into_iter().find(|(c, fails)| {
-            let bad: Vec<i64> =
-                fails.iter().filter(|e| e.failure == Some(Failure::BadPassword)).map(|e| e.time.as_second()).collect();
+            // Retries refused because the account is locked keep the rhythm going through the
+            // lockout; leaving them out would punch a hole in it.
+            let bad: Vec<i64> = fails.iter().map(|e| e.time.as_second()).collect();
             // A machine retrying on a schedule, not a person or a guessing tool: see `machine_rhythm`.
             let rhythm = machine_rhythm(&bad);
             let span = bad.last().zip(bad.first()).map_or(0, |(l, f)| l - f);

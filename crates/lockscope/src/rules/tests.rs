@@ -407,7 +407,7 @@ mod account_lockout {
         assert!(u.actions.contains(&Action::FixStaleCredential) && u.actions.contains(&Action::UnlockAd));
         let f = case.findings.iter().find(|f| f.rule == RuleId::AccountLockout).expect("lockout finding");
         assert!(
-            f.summary.contains("most likely source: WS07 (C:\\Program Files\\Backup\\agent.exe) (11 counted"),
+            f.summary.contains("most likely source: WS07 (C:\\Program Files\\Backup\\agent.exe) (12 counted"),
             "{}",
             f.summary
         );
@@ -480,5 +480,25 @@ mod windows_false_alarms {
             case.users.iter().map(|u| u.root_cause).collect::<Vec<_>>()
         );
         assert!(case.incidents.is_empty());
+    }
+}
+
+mod regressions {
+    use super::*;
+    use crate::event::Failure;
+
+    /// A 4776 with an empty Workstation (a guessing tool that sends no machine name) has no
+    /// source and no device; the user-error rule once indexed an empty burst and panicked.
+    #[test]
+    fn failure_without_source_or_device_does_not_panic() {
+        let mut t = Tenant::default();
+        let u = "contoso\\gina";
+        for n in 0..4 {
+            let e = t.win(Kind::NtlmValidation, 4776, u, at_s(n), Some(Failure::BadPassword), "x", "dc01");
+            e.ip = None;
+            e.source = None;
+            e.detail.workstation = None;
+        }
+        let _ = t.analyse();
     }
 }

@@ -39,7 +39,11 @@ impl Rule for UserError {
                 .map(|(_, e)| *e)
                 .take_while(|e| secs(first, e) <= BURST_SECS && same_client(first, e))
                 .collect();
-            let last = burst[burst.len() - 1];
+            // A failure with no source and no device matches nothing, not even itself.
+            let Some(&last) = burst.last() else {
+                start += 1;
+                continue;
+            };
             let familiar = ctx.baseline.is_familiar(first);
             let after_change = changes.iter().any(|&c| (0..=86_400).contains(&(first.time.as_second() - c)));
             let locked = burst.iter().any(|e| e.failure == Some(Failure::Locked));
