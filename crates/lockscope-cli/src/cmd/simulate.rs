@@ -19,10 +19,12 @@ pub fn run(g: &Global, args: &SimulateArgs) -> anyhow::Result<Status> {
         .with_context(|| format!("simulating into {}", args.output.display()))?;
     let bytes: u64 = summary.files.iter().map(|f| f.1).sum();
     let records: u64 = summary.files.iter().map(|f| f.2).sum();
+    // Layouts only change the Entra exports; Windows event XML has one shape.
+    let shape = if scenario.writes_entra() { format!(", {layout} layout") } else { String::new() };
     output::note(
         g.quiet,
         &format!(
-            "wrote {} files ({:.1} MB, {records} records, {layout} layout) for {} users, {} affected, into {}/ (labels in truth.json)",
+            "wrote {} files ({:.1} MB, {records} records{shape}) for {} users, {} affected, into {}/ (labels in truth.json)",
             summary.files.len(),
             bytes as f64 / 1e6,
             summary.users,
