@@ -34,11 +34,18 @@ pub struct Settings {
     pub min_spray_users: usize,
     /// The Active Directory lockout policy, to reconstruct lockout counters.
     pub lockout: LockoutPolicy,
+    /// The Linux pam_faillock policy (`deny`, `fail_interval`, `unlock_time`).
+    pub faillock: LockoutPolicy,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { min_mass_users: 5, min_spray_users: 5, lockout: LockoutPolicy::default() }
+        Settings {
+            min_mass_users: 5,
+            min_spray_users: 5,
+            lockout: LockoutPolicy::default(),
+            faillock: LockoutPolicy::FAILLOCK_DEFAULT,
+        }
     }
 }
 

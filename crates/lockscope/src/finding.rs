@@ -160,6 +160,9 @@ pub struct Finding {
     /// `password-spray` and `brute-force` can).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub compromise: bool,
+    /// Actions the finding itself calls for, whatever the root cause (unlock a lock in force).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remedies: Vec<Action>,
     /// Supporting records (at most [`MAX_EVIDENCE`]).
     pub evidence: Vec<Evidence>,
     /// How many supporting records there were in all.
@@ -210,6 +213,7 @@ impl Finding {
             summary,
             confidence: round2(confidence),
             compromise: false,
+            remedies: Vec::new(),
             evidence: kept,
             evidence_total: total,
         }
@@ -220,6 +224,12 @@ impl Finding {
         sources.sort();
         sources.dedup();
         self.sources = sources;
+        self
+    }
+
+    /// Sets the actions the finding calls for.
+    pub fn with_remedies(mut self, remedies: Vec<Action>) -> Self {
+        self.remedies = remedies;
         self
     }
 

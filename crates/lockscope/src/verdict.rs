@@ -137,12 +137,13 @@ pub fn explain(
     } else {
         consequence(root.rule, findings)
     };
-    // A Windows lockout still in force needs an unlock whatever caused it (after the cause is
-    // fixed: unlocking before a stale device is updated only locks the account again).
-    let locked = by(RuleId::AccountLockout).is_some_and(|f| !f.summary.contains("unlocked by an administrator"));
-    if locked && !actions.contains(&Action::UnlockAd) {
-        actions.retain(|a| *a != Action::None);
-        actions.push(Action::UnlockAd);
+    // A lock still in force needs an unlock whatever caused it (after the cause is fixed:
+    // unlocking before a stale device is updated only locks the account again).
+    for remedy in findings.iter().flat_map(|f| f.remedies.iter().copied()) {
+        if !actions.contains(&remedy) {
+            actions.retain(|a| *a != Action::None);
+            actions.push(remedy);
+        }
     }
     let mut confidence = root.confidence;
     let mut explanation = root.summary.clone();
@@ -210,7 +211,8 @@ fn consequence(rule: RuleId, findings: &[Finding]) -> (Verdict, Vec<Action>) {
         RuleId::TokenRejected if findings.iter().any(|f| f.rule == RuleId::TokenRejected && f.confidence >= 0.9) => {
             (Verdict::Benign, vec![Action::None])
         }
-        RuleId::AccountLockout => (Verdict::NeedsReview, vec![Action::UnlockAd]),
+        // The unlock itself comes from the finding's remedies.
+        RuleId::AccountLockout => (Verdict::NeedsReview, vec![Action::None]),
         RuleId::SmartLockout | RuleId::RiskBlock | RuleId::TokenRejected | RuleId::CompromiseIndicators => {
             (Verdict::NeedsReview, vec![Action::None])
         }

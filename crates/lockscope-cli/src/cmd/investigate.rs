@@ -45,6 +45,7 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
             window: args.lockout_window.max(1) * 60,
             duration: args.lockout_duration.max(0) * 60,
         },
+        ..Settings::default()
     };
     let case = analyse(ingested, &settings, mapping);
     lockscope_report::write_case(&case, &args.output, Options { events: args.events })

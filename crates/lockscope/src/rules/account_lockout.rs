@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use super::attempts::{Attempt, collapse};
 use super::{Rule, UserCtx, cite};
 use crate::event::{Event, Failure, Kind};
-use crate::finding::{Evidence, Finding, RuleId};
+use crate::finding::{Action, Evidence, Finding, RuleId};
 
 /// See the module documentation.
 pub struct AccountLockout;
@@ -38,6 +38,12 @@ pub struct Policy {
     pub duration: i64,
 }
 
+impl Policy {
+    /// pam_faillock's defaults (`faillock.conf`): deny = 3 failures within fail_interval = 900 s,
+    /// unlock_time = 600 s.
+    pub const FAILLOCK_DEFAULT: Policy = Policy { threshold: 3, window: 900, duration: 600 };
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy { threshold: 10, window: 600, duration: 600 }
@@ -45,9 +51,14 @@ impl Default for Policy {
 }
 
 /// Whether a failure counts toward the lockout threshold (a wrong password; lockouts themselves
-/// and unknown users do not).
-fn counts(e: &Event) -> bool {
-    e.kind.is_auth_attempt() && e.failure == Some(Failure::BadPassword) && e.detail.event_id.is_some()
+/// and unknown users do not), for a Windows or a Linux lock.
+fn counts(e: &Event, windows: bool) -> bool {
+    e.kind.is_auth_attempt() && e.failure == Some(Failure::BadPassword) && e.detail.event_id.is_some() == windows
+}
+
+/// Two optional host names name the same machine.
+fn same_host_opt(a: Option<&str>, b: Option<&str>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if same_host(a, b))
 }
 
 /// A candidate source of the bad passwords.
@@ -67,9 +78,21 @@ impl Rule for AccountLockout {
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
         let lockouts: Vec<&Event> = ctx.iter().map(|(_, e)| e).filter(|e| e.kind == Kind::Lockout).collect();
         let last = *lockouts.last()?;
-        let policy = ctx.settings.lockout;
+        // A Windows lock (4740) counts attempts across the domain under the domain policy; a
+        // Linux lock (pam_faillock, pam_tally2) counts attempts on its own host under the PAM
+        // module's policy.
+        let windows = last.detail.event_id.is_some();
+        let policy = if windows { ctx.settings.lockout } else { ctx.settings.faillock };
         let mut evidence: Vec<Evidence> = lockouts.iter().map(|e| cite(e)).collect();
-        let attempts = collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e)).collect(), source_of);
+        let on_lock_host = |e: &Event| windows || same_host_opt(e.host.as_deref(), last.host.as_deref());
+        let attempts =
+            collapse(ctx.iter().map(|(_, e)| e).filter(|e| counts(e, windows) && on_lock_host(e)).collect(), source_of);
+        // Attempts refused because the account was already locked: the source kept going.
+        let refused = ctx
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| e.kind.is_auth_attempt() && e.failure == Some(Failure::Locked) && on_lock_host(e))
+            .count();
         let mut ranked: BTreeMap<String, usize> = BTreeMap::new();
         let mut tripped = 0;
         let mut trip_window: Option<(i64, i64)> = None;
@@ -126,7 +149,7 @@ impl Rule for AccountLockout {
             None => String::new(),
         };
         let summary = format!(
-            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} (counter reset after {} min without one){tripped_by}{near}; {}",
+            "locked out {} time(s), last at {}; most likely source: {lead}{}; {tripped} bad passwords counted under a threshold of {} (counter reset after {} min without one){tripped_by}{near}{}; {}",
             lockouts.len(),
             last.time,
             if owned.is_empty() {
@@ -136,11 +159,15 @@ impl Rule for AccountLockout {
             },
             policy.threshold,
             policy.window / 60,
+            if refused > 0 { format!("; {refused} more attempts were refused while locked") } else { String::new() },
             unlock
         );
         let sources = order.into_iter().map(|(s, _)| s).collect();
         let confidence = if tripped > 0 { 0.9 } else { 0.6 };
-        Some(ctx.finding(self.id(), summary, confidence, evidence).with_sources(sources))
+        let still_locked = !unlock.starts_with("unlocked by");
+        let remedy = if windows { Action::UnlockAd } else { Action::ResetFaillock };
+        let finding = ctx.finding(self.id(), summary, confidence, evidence).with_sources(sources);
+        Some(if still_locked { finding.with_remedies(vec![remedy]) } else { finding })
     }
 }
 

@@ -502,3 +502,45 @@ mod regressions {
         let _ = t.analyse();
     }
 }
+
+mod linux_faillock {
+    use super::*;
+    use crate::event::Failure;
+
+    /// A script on 10.0.5.7 retries an old password on db01 every two minutes: pam_faillock
+    /// locks after 3 failures, later attempts are refused while locked.
+    #[test]
+    fn faillock_lock_is_traced_and_reset_is_recommended() {
+        let mut t = Tenant::default();
+        let u = "deploy";
+        for d in 1..4 {
+            let e = t.signin(u, at(-d * 1440), 0, "10.0.5.7", "-", "");
+            e.kind = Kind::Logon;
+            e.device = None;
+            e.location = None;
+            e.host = Some("db01".into());
+        }
+        let e = t.audit(Kind::PasswordChange, u, at(-10), user_actor(u), "", "password changed");
+        e.host = Some("db01".into());
+        for n in 0..6 {
+            let f = if n < 3 { Failure::BadPassword } else { Failure::Locked };
+            let e = t.signin(u, at(n * 2), 50126, "10.0.5.7", "-", "");
+            e.kind = Kind::Logon;
+            e.failure = Some(f);
+            e.device = None;
+            e.location = None;
+            e.host = Some("db01".into());
+        }
+        let lock = t.lockout(u, at(4), "", "db01");
+        lock.detail.event_id = None;
+        lock.detail.workstation = None;
+        let case = t.analyse();
+        let f = case.findings.iter().find(|f| f.rule == RuleId::AccountLockout).expect("lockout finding");
+        assert!(f.summary.contains("3 bad passwords counted under a threshold of 3"), "{}", f.summary);
+        assert!(f.summary.contains("3 more attempts were refused while locked"), "{}", f.summary);
+        assert_eq!(f.remedies, vec![Action::ResetFaillock]);
+        let v = verdict_of(&case, u).expect("affected");
+        assert!(v.actions.contains(&Action::ResetFaillock), "{:?}", v.actions);
+        assert!(!v.actions.contains(&Action::UnlockAd));
+    }
+}
