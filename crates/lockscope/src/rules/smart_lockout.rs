@@ -19,7 +19,10 @@ impl Rule for SmartLockout {
     }
 
     fn evaluate(&self, ctx: &UserCtx<'_>) -> Option<Finding> {
-        let hits = ctx.failures(|f| f == Failure::Locked);
+        // Smart lockout is Entra's: Windows and Linux refusals of a locked account belong to the
+        // `account-lockout` finding of their lock.
+        let hits: Vec<_> =
+            ctx.failures(|f| f == Failure::Locked).into_iter().filter(|(_, e)| e.kind.is_user_sign_in()).collect();
         let (_, first) = hits.first()?;
         let mut sources: Vec<String> = hits.iter().filter_map(|(_, e)| e.ip.clone()).collect();
         sources.sort();
