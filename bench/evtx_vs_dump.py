@@ -12,15 +12,14 @@ Needs: cargo (builds lockscope, installs evtx_dump 0.15.1 from crates.io into be
 """
 import argparse
 import os
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, measure, table  # noqa: E402
+
 TOOLS = ROOT / "bench" / ".tools"
 
 
@@ -34,20 +33,6 @@ def ensure_tools():
     if not dump.exists():
         sh(["cargo", "install", "-q", "evtx", "--version", "0.15.1", "--locked", "--root", str(TOOLS)])
     return ROOT / "target" / "release" / "lockscope", dump
-
-
-def timed(cmd):
-    """Wall seconds and peak RSS (KiB, from GNU time when present) of one run."""
-    gnu_time = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
-    with tempfile.NamedTemporaryFile() as rss_file:
-        full = [gnu_time, "-f", "%M", "-o", rss_file.name, *cmd] if gnu_time else cmd
-        start = time.perf_counter()
-        subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        wall = time.perf_counter() - start
-        # GNU time prefixes "Command exited with non-zero status N" (lockscope exits 1 on findings).
-        lines = Path(rss_file.name).read_text().strip().splitlines() if gnu_time else []
-        rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
-    return wall, rss
 
 
 def bench(label, files, runs, lockscope, dump, workdir):
@@ -65,19 +50,10 @@ def bench(label, files, runs, lockscope, dump, workdir):
         "evtx_dump -o jsonl": dump_loop,
         "lockscope investigate": [str(lockscope), "-q", "investigate", str(listing), "-o", str(case)],
     }
-    results = {}
-    for name, cmd in tools.items():
-        timed(cmd)  # warm the page cache
-        samples = [timed(cmd) for _ in range(runs)]
-        results[name] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples))
+    results = measure(tools, runs)
     records = count_records(case)
-    print(f"\n## {label}: {len(files)} files, {size / 1e6:.1f} MB, {records} records, median of {runs} runs")
-    print(f"{'tool':<24} {'seconds':>9} {'MB/s':>9} {'records/s':>11} {'peak RSS MB':>12}")
-    for name, (wall, rss) in results.items():
-        print(f"{name:<24} {wall:>9.3f} {size / 1e6 / wall:>9.1f} {records / wall:>11.0f} {rss / 1024:>12.1f}")
-    ratio = results["evtx_dump -o jsonl"][0] / results["lockscope investigate"][0]
-    print(f"ratio: lockscope's whole investigation is {ratio:.2f}x the speed of evtx_dump's plain parse")
-    return ratio
+    title = f"{label}: {len(files)} files, {size / 1e6:.1f} MB, {records} records, median of {runs} runs"
+    return table(title, size, "records", records, results, "evtx_dump -o jsonl")
 
 
 def count_records(case):
