@@ -98,6 +98,10 @@ pub struct InvestigateArgs {
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Year of the first line of RFC 3164 syslog files (`Dec 10 06:55:46` carries none); by
+    /// default taken from a dated line in the file, else its modification time.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
+    pub year: Option<i16>,
 }
 
 /// `lockscope simulate`.

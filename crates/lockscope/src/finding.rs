@@ -233,6 +233,13 @@ impl Finding {
         self
     }
 
+    /// Sets the sources in the given order (most likely first), dropping repeats.
+    pub fn with_ranked_sources(mut self, sources: Vec<String>) -> Self {
+        let mut seen = std::collections::BTreeSet::new();
+        self.sources = sources.into_iter().filter(|s| seen.insert(s.clone())).collect();
+        self
+    }
+
     /// Marks the finding as evidence of compromise.
     pub fn compromising(mut self) -> Self {
         self.compromise = true;

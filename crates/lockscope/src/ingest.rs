@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::event::{Event, Kind};
 use crate::input::{self, SourceError};
-use crate::source::{self, FileReport};
+use crate::source::{self, FileReport, ReadOptions};
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
@@ -63,16 +63,28 @@ impl Ingested {
     }
 }
 
-/// Reads all `paths` (files, directories, `-`).
+/// Reads all `paths` (files, directories, `-`) with default options.
 pub fn ingest(paths: &[PathBuf]) -> Ingested {
+    ingest_with(paths, &ReadOptions::default())
+}
+
+/// Reads all `paths` (files, directories, `-`) with `opts`.
+pub fn ingest_with(paths: &[PathBuf], opts: &ReadOptions) -> Ingested {
     let (inputs, expand_errors) = input::expand(paths);
     let per_input: Vec<(Vec<Event>, Vec<FileReport>, Vec<SourceError>)> = inputs
         .par_iter()
         .map(|inp| {
             let mut events = Vec::new();
             let mut reports = Vec::new();
+            // The file's modification time dates RFC 3164 syslog lines (archive members share it).
+            let modified = inp
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| jiff::Timestamp::try_from(t).ok());
             let errors = input::open(inp, |stream| {
-                reports.push(source::read(&stream.name, stream.reader, &mut events));
+                reports.push(source::read_with(&stream.name, stream.reader, opts, modified, &mut events));
             });
             (events, reports, errors)
         })

@@ -3,7 +3,9 @@
 use anyhow::{Context, bail};
 use lockscope::case::LockoutPolicy;
 use lockscope::identity::Resolver;
-use lockscope::{Settings, analyse, ingest};
+use lockscope::ingest::ingest_with;
+use lockscope::source::ReadOptions;
+use lockscope::{Settings, analyse};
 use lockscope_report::Options;
 
 use crate::Status;
@@ -23,7 +25,7 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         }
         None => None,
     };
-    let ingested = ingest(&args.paths);
+    let ingested = ingest_with(&args.paths, &ReadOptions { year: args.year });
     for f in ingested.files.iter().filter(|f| f.unreadable > 0) {
         tracing::warn!(
             "{}: {} unreadable records (first: {})",

@@ -53,7 +53,12 @@ impl Default for Policy {
 /// Whether a failure counts toward the lockout threshold (a wrong password; lockouts themselves
 /// and unknown users do not), for a Windows or a Linux lock.
 fn counts(e: &Event, windows: bool) -> bool {
-    e.kind.is_auth_attempt() && e.failure == Some(Failure::BadPassword) && e.detail.event_id.is_some() == windows
+    // Tally-file failures repeat what the syslog lines of the same attempts say.
+    let from_tally = matches!(e.code.as_deref(), Some("faillock tally" | "tallylog"));
+    e.kind.is_auth_attempt()
+        && e.failure == Some(Failure::BadPassword)
+        && e.detail.event_id.is_some() == windows
+        && !from_tally
 }
 
 /// Two optional host names name the same machine.
@@ -166,7 +171,7 @@ impl Rule for AccountLockout {
         let confidence = if tripped > 0 { 0.9 } else { 0.6 };
         let still_locked = !unlock.starts_with("unlocked by");
         let remedy = if windows { Action::UnlockAd } else { Action::ResetFaillock };
-        let finding = ctx.finding(self.id(), summary, confidence, evidence).with_sources(sources);
+        let finding = ctx.finding(self.id(), summary, confidence, evidence).with_ranked_sources(sources);
         Some(if still_locked { finding.with_remedies(vec![remedy]) } else { finding })
     }
 }

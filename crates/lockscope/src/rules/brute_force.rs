@@ -40,12 +40,19 @@ impl Rule for BruteForce {
                 by_ip.entry(ip).or_default().push(e);
             }
         }
-        let (ip, attempts) = by_ip.into_iter().find(|(_, a)| {
-            // One attempt logged by the host and the DC counts once.
-            let times: Vec<i64> = collapse(a.clone(), |_| None).iter().map(|x| x.time).collect();
-            let heavy = densest(&times, WINDOW_SECS) >= MIN_ATTEMPTS || densest(&times, FAST_SECS) >= MIN_FAST;
-            heavy && !a.iter().all(|e| ctx.baseline.is_familiar(e)) && !machine_rhythm(&times)
-        })?;
+        let mut heavy: Vec<(&str, Vec<&Event>)> = by_ip
+            .into_iter()
+            .filter(|(_, a)| {
+                // One attempt logged by the host and the DC counts once.
+                let times: Vec<i64> = collapse(a.clone(), |_| None).iter().map(|x| x.time).collect();
+                let dense = densest(&times, WINDOW_SECS) >= MIN_ATTEMPTS || densest(&times, FAST_SECS) >= MIN_FAST;
+                dense && !a.iter().all(|e| ctx.baseline.is_familiar(e)) && !machine_rhythm(&times)
+            })
+            .collect();
+        // Several sources may hammer one account; the one with the most attempts leads.
+        heavy.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
+        let others: Vec<String> = heavy.iter().skip(1).map(|(s, _)| s.to_string()).collect();
+        let (ip, attempts) = heavy.into_iter().next()?;
         let first = attempts[0].time;
         let tries = collapse(attempts.clone(), |_| None).len();
         // A Windows logon with no remote side was typed on (or relayed by a service of) the host.
@@ -65,15 +72,21 @@ impl Rule for BruteForce {
             .collect();
         let mut evidence: Vec<_> = attempts.iter().map(|e| cite(e)).collect();
         evidence.extend(breaches.iter().map(|(_, e)| cite(e)));
+        let also = match others.len() {
+            0 => String::new(),
+            n => format!(" ({n} more source(s) also hammered this account)"),
+        };
         let summary = if breaches.is_empty() {
-            format!("{tries} failed password attempts from {ip}{local} starting {first}; no success from it")
+            format!("{tries} failed password attempts from {ip}{local} starting {first}{also}; no success from it")
         } else {
             format!(
                 "{} failed password attempts from {ip} starting {first}, then a successful sign-in from the same IP",
                 tries
             )
         };
-        let finding = ctx.finding(self.id(), summary, 0.85, evidence).with_sources(vec![ip.to_string()]);
+        let mut sources = vec![ip.to_string()];
+        sources.extend(others);
+        let finding = ctx.finding(self.id(), summary, 0.85, evidence).with_ranked_sources(sources);
         Some(if breaches.is_empty() { finding } else { finding.compromising() })
     }
 }

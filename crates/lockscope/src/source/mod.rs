@@ -15,6 +15,7 @@ pub mod csv_rows;
 pub mod entra;
 pub mod field;
 pub mod json_stream;
+pub mod linux;
 pub mod windows;
 
 /// How many record errors are kept per file with their text; the rest are only counted.
@@ -31,6 +32,14 @@ pub enum Format {
     Evtx,
     /// Windows events as XML (`wevtutil`, Event Viewer, `ToXml()`, forwarded records).
     WindowsXml,
+    /// Linux syslog text (`auth.log`, `secure`, `messages`; RFC 3164, RFC 3339, RFC 5424).
+    Syslog,
+    /// journald entries as JSON (`journalctl -o json` or `json-pretty`).
+    JournalJson(json_stream::Layout),
+    /// journald entries in the export format (`journalctl -o export`).
+    JournalExport,
+    /// A binary tally file of pam_faillock or pam_tally2.
+    Tally(linux::TallyKind),
     /// Nothing this tool reads.
     Unknown,
 }
@@ -45,6 +54,11 @@ impl Format {
             Format::EntraCsv(entra::CsvKind::LogAnalytics(_)) => "log-analytics-csv",
             Format::Evtx => "evtx",
             Format::WindowsXml => "windows-xml",
+            Format::Syslog => "syslog",
+            Format::JournalJson(_) => "journald-json",
+            Format::JournalExport => "journald-export",
+            Format::Tally(linux::TallyKind::Faillock) => "faillock-tally",
+            Format::Tally(linux::TallyKind::Tallylog) => "tallylog",
             Format::Unknown => "unknown",
         }
     }
@@ -58,7 +72,11 @@ pub fn detect(head: &[u8]) -> Format {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{' | b'[')) {
-        return Format::Json(json_stream::layout(text));
+        let layout = json_stream::layout(text);
+        if linux::looks_like_journal_json(text) {
+            return Format::JournalJson(layout);
+        }
+        return Format::Json(layout);
     }
     // CSV: the header line must classify as an Entra/Azure export.
     let line_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
@@ -78,7 +96,26 @@ pub fn detect(head: &[u8]) -> Format {
     {
         return Format::Json(json_stream::Layout::Lines);
     }
+    // Linux formats last, so nothing above changes: the binary tallies (NUL bytes no text has),
+    // the journal export, then syslog text.
+    if let Some(kind) = linux::detect_tally(head) {
+        return Format::Tally(kind);
+    }
+    if linux::looks_like_journal_export(text) {
+        return Format::JournalExport;
+    }
+    if linux::looks_like_syslog(text) {
+        return Format::Syslog;
+    }
     Format::Unknown
+}
+
+/// Options of a read that the data cannot carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The year of the first RFC 3164 syslog line (`Dec 10 06:55:46` has none); `None` to infer it
+    /// from the file (a dated line, its modification time, the current date).
+    pub year: Option<i16>,
 }
 
 /// A record that could not be read.
@@ -159,8 +196,20 @@ impl FileReport {
     }
 }
 
-/// Reads every record of a stream into `out`, returning what happened.
-pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<Event>) -> FileReport {
+/// Reads every record of a stream into `out`, returning what happened, with default options.
+pub fn read(name: &Arc<str>, reader: Box<dyn BufRead + Send>, out: &mut Vec<Event>) -> FileReport {
+    read_with(name, reader, &ReadOptions::default(), None, out)
+}
+
+/// Reads every record of a stream into `out` with `opts`; `modified` is the stream's modification
+/// time when known (a clue to the year of RFC 3164 syslog lines).
+pub fn read_with(
+    name: &Arc<str>,
+    mut reader: Box<dyn BufRead + Send>,
+    opts: &ReadOptions,
+    modified: Option<jiff::Timestamp>,
+    out: &mut Vec<Event>,
+) -> FileReport {
     let head = match reader.fill_buf() {
         Ok(h) => h,
         Err(e) => {
@@ -177,9 +226,13 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
     // UTF-16 (PowerShell 5.1 redirections) is read as the UTF-8 it encodes.
     if let Some(little_endian) = windows::utf16::bom(head) {
         let utf8 = windows::utf16::Utf16ToUtf8::new(reader, little_endian);
-        return read(name, Box::new(std::io::BufReader::with_capacity(256 * 1024, utf8)), out);
+        return read_with(name, Box::new(std::io::BufReader::with_capacity(256 * 1024, utf8)), opts, modified, out);
     }
-    let format = detect(head);
+    let format = match detect(head) {
+        Format::Tally(kind) => Format::Tally(linux::refine_tally(kind, name)),
+        Format::Unknown if linux::is_empty_tallylog(name, head) => Format::Tally(linux::TallyKind::Tallylog),
+        other => other,
+    };
     let mut report = FileReport::new(name, format);
     let mut foreign = 0;
     match format {
@@ -218,6 +271,12 @@ pub fn read(name: &Arc<str>, mut reader: Box<dyn BufRead + Send>, out: &mut Vec<
         },
         Format::Evtx => windows::read_evtx(name, reader, &mut report, out),
         Format::WindowsXml => windows::read_xml(name, reader, &mut report, out),
+        Format::Syslog => linux::read_syslog(name, reader, (opts, modified), &mut report, out),
+        Format::JournalJson(layout) => {
+            linux::read_journal_json(name, reader, layout, (opts, modified), &mut report, out)
+        }
+        Format::JournalExport => linux::read_journal_export(name, reader, (opts, modified), &mut report, out),
+        Format::Tally(kind) => linux::read_tally(kind, name, reader, &mut report, out),
         Format::Unknown => {
             report.skipped =
                 Some("unrecognised format: not an Entra, Azure, Windows or Linux log this tool reads".into());
