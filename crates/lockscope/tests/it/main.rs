@@ -202,3 +202,50 @@ mod windows_corpus {
         }
     }
 }
+
+/// The verdicts the corpus MANIFEST expects of the real Linux files.
+mod linux_corpus {
+    use super::*;
+    use lockscope::RuleId;
+
+    fn case_of(rel: &str) -> Option<lockscope::Case> {
+        let path = corpus(rel)?;
+        Some(analyse(ingest(&[path]), &Settings::default(), None))
+    }
+
+    fn finding<'a>(case: &'a lockscope::Case, rule: RuleId, user: &str) -> &'a lockscope::Finding {
+        case.findings.iter().find(|f| f.rule == rule && f.users.iter().any(|u| u == user)).expect("finding")
+    }
+
+    #[test]
+    fn openssh_brute_force_on_root_mainly_from_one_ip() {
+        let Some(case) = case_of("linux/loghub/OpenSSH_2k.log") else { return };
+        let root = case.users.iter().find(|u| u.user == "root").expect("root affected");
+        assert_eq!(root.root_cause, RuleId::BruteForce);
+        let f = finding(&case, RuleId::BruteForce, "root");
+        assert_eq!(f.sources[0], "183.62.140.253", "the main attacker leads: {:?}", f.sources);
+        // The one success (fztu from 119.137.62.142) is not an attack on fztu.
+        assert!(case.users.iter().all(|u| u.user != "fztu" || u.verdict != lockscope::Verdict::Compromised));
+    }
+
+    #[test]
+    fn old_pam_format_brute_force_on_root() {
+        let Some(case) = case_of("linux/loghub/Linux_2k.log") else { return };
+        let f = finding(&case, RuleId::BruteForce, "root");
+        assert_eq!(f.sources[0], "150.183.249.110");
+        assert!(f.summary.starts_with("80 failed password attempts"), "{}", f.summary);
+    }
+
+    #[test]
+    fn faillock_lockout_of_test_on_host12345() {
+        let Some(case) = case_of("linux/elastic-integrations/test-pam-faillock.log") else { return };
+        let u = case.users.iter().find(|u| u.user == "test").expect("test affected");
+        assert_eq!(u.root_cause, RuleId::AccountLockout);
+        assert!(u.actions.contains(&lockscope::Action::ResetFaillock));
+        assert!(
+            u.evidence.iter().any(|e| e.note.contains("on host12345") || e.note.contains("lockout")),
+            "{:?}",
+            u.evidence
+        );
+    }
+}
