@@ -42,5 +42,5 @@ def table(title, size, unit, count, results, baseline):
     for name, (wall, rss) in results.items():
         print(f"{name:<28} {wall:>9.3f} {size / 1e6 / wall:>9.1f} {count / wall:>11.0f} {rss / 1024:>12.1f}")
     ratio = results[baseline][0] / results["lockscope investigate"][0]
-    print(f"ratio: lockscope's whole investigation runs at {ratio:.2f}x the speed of `{baseline}`")
+    print(f"ratio: lockscope's whole investigation runs at {ratio:.3g}x the speed of `{baseline}`")
     return ratio
