@@ -110,7 +110,9 @@ pub struct SimulateArgs {
     /// Scenario: mace-2025, password-spray, stale-credential or mixed (Entra ID exports);
     /// ad-stale-credential, ad-password-spray, ad-brute-force or ad-mixed (Windows Security event
     /// XML of an Active Directory domain, plus identities.csv for `investigate --identities`);
-    /// hybrid (both, for the same people).
+    /// hybrid (both, for the same people); linux-brute-force, linux-spray, linux-faillock,
+    /// linux-stale-automation or linux-mixed (auth.log, secure and journalctl JSON of a fleet of
+    /// Linux hosts).
     #[arg(long, default_value = "mixed")]
     pub scenario: String,
     /// Users in the simulated tenant.

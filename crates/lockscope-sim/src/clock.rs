@@ -172,6 +172,26 @@ impl Serialize for UsTime {
     }
 }
 
+/// The UTC calendar fields of an instant, for text forms written field by field (syslog).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub micros: u32,
+}
+
+/// The UTC calendar fields of `t`.
+pub(crate) fn civil_of(t: Tick) -> Civil {
+    let (secs, frac) = (t.div_euclid(SECOND), t.rem_euclid(SECOND));
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400) as u32;
+    Civil { year, month, day, hour: sod / 3600, minute: sod / 60 % 60, second: sod % 60, micros: (frac / 10) as u32 }
+}
+
 /// The hour of day (0–23) at `t` for a UTC offset in hours.
 pub(crate) fn local_hour(t: Tick, offset_hours: i8) -> i64 {
     (t + Tick::from(offset_hours) * HOUR).div_euclid(HOUR).rem_euclid(24)
@@ -220,6 +240,12 @@ mod tests {
             assert_eq!(from_timestamp(back), t, "{ours}");
             t += 7 * HOUR + 13 * MINUTE + 1234567;
         }
+    }
+
+    #[test]
+    fn civil_fields() {
+        let c = civil_of(tick("2025-04-09T05:01:07.1234567Z"));
+        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second, c.micros), (2025, 4, 9, 5, 1, 7, 123_456));
     }
 
     #[test]

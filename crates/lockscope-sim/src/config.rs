@@ -29,11 +29,25 @@ pub enum Scenario {
     AdMixed,
     /// The Entra `mixed` tenant and the `ad-mixed` domain for the same people.
     Hybrid,
+    /// Linux: one Internet address guesses hundreds of SSH passwords for `root` (and sometimes a
+    /// cloud image's default account) on one exposed host.
+    LinuxBruteForce,
+    /// Linux: one Internet address tries a password or two for 15+ local accounts across the
+    /// exposed hosts.
+    LinuxSpray,
+    /// Linux: `pam_faillock` locks accounts, once because a person mistyped and once because a
+    /// script kept an old password.
+    LinuxFaillock,
+    /// Linux: cron jobs and schedules on one host keep logging in to another with a password
+    /// that was changed there, until `pam_faillock` locks the account.
+    LinuxStaleAutomation,
+    /// Linux: every Linux scenario plus user errors and background on one fleet.
+    LinuxMixed,
 }
 
 impl Scenario {
     /// Every scenario, in a stable order.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 14] = [
         Scenario::Mace2025,
         Scenario::PasswordSpray,
         Scenario::StaleCredential,
@@ -43,19 +57,47 @@ impl Scenario {
         Scenario::AdBruteForce,
         Scenario::AdMixed,
         Scenario::Hybrid,
+        Scenario::LinuxBruteForce,
+        Scenario::LinuxSpray,
+        Scenario::LinuxFaillock,
+        Scenario::LinuxStaleAutomation,
+        Scenario::LinuxMixed,
     ];
 
     /// Whether the scenario writes Entra ID exports (sign-ins, audit, risk).
     pub fn writes_entra(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Scenario::AdStaleCredential | Scenario::AdPasswordSpray | Scenario::AdBruteForce | Scenario::AdMixed
+            Scenario::Mace2025
+                | Scenario::PasswordSpray
+                | Scenario::StaleCredential
+                | Scenario::Mixed
+                | Scenario::Hybrid
         )
     }
 
     /// Whether the scenario writes Windows Security event logs (and `identities.csv`).
     pub fn writes_windows(self) -> bool {
-        !matches!(self, Scenario::Mace2025 | Scenario::PasswordSpray | Scenario::StaleCredential | Scenario::Mixed)
+        matches!(
+            self,
+            Scenario::AdStaleCredential
+                | Scenario::AdPasswordSpray
+                | Scenario::AdBruteForce
+                | Scenario::AdMixed
+                | Scenario::Hybrid
+        )
+    }
+
+    /// Whether the scenario writes the auth logs of a fleet of Linux hosts (and nothing else).
+    pub fn writes_linux(self) -> bool {
+        matches!(
+            self,
+            Scenario::LinuxBruteForce
+                | Scenario::LinuxSpray
+                | Scenario::LinuxFaillock
+                | Scenario::LinuxStaleAutomation
+                | Scenario::LinuxMixed
+        )
     }
 
     /// The scenario's id as used on the command line and in `truth.json`.
@@ -70,6 +112,11 @@ impl Scenario {
             Scenario::AdBruteForce => "ad-brute-force",
             Scenario::AdMixed => "ad-mixed",
             Scenario::Hybrid => "hybrid",
+            Scenario::LinuxBruteForce => "linux-brute-force",
+            Scenario::LinuxSpray => "linux-spray",
+            Scenario::LinuxFaillock => "linux-faillock",
+            Scenario::LinuxStaleAutomation => "linux-stale-automation",
+            Scenario::LinuxMixed => "linux-mixed",
         }
     }
 
@@ -85,6 +132,13 @@ impl Scenario {
             Scenario::AdBruteForce => (5, 1),
             Scenario::AdMixed => (40, 2),
             Scenario::Hybrid => (100, 2),
+            Scenario::LinuxBruteForce => (5, 1),
+            // 15 local accounts to spray (a quarter of the people are AD users) and four left alone.
+            Scenario::LinuxSpray => (30, 1),
+            // A person's typo is only told from an attack by an address used on another day.
+            Scenario::LinuxFaillock => (10, 2),
+            Scenario::LinuxStaleAutomation => (5, 1),
+            Scenario::LinuxMixed => (40, 2),
         }
     }
 }
@@ -186,9 +240,11 @@ mod tests {
         assert_eq!("MACE-2025".parse::<Scenario>().expect("test value"), Scenario::Mace2025);
         assert_eq!("ad-mixed".parse::<Scenario>().expect("test value"), Scenario::AdMixed);
         for sc in Scenario::ALL {
-            assert!(sc.writes_entra() || sc.writes_windows(), "{sc} writes something");
+            assert!(sc.writes_entra() || sc.writes_windows() || sc.writes_linux(), "{sc} writes something");
+            assert!(!sc.writes_linux() || !(sc.writes_entra() || sc.writes_windows()), "{sc}: Linux stands alone");
         }
         assert!(Scenario::Hybrid.writes_entra() && Scenario::Hybrid.writes_windows());
+        assert_eq!("linux-mixed".parse::<Scenario>().expect("test value"), Scenario::LinuxMixed);
         let err = "nope".parse::<Scenario>().expect_err("must fail").to_string();
         assert!(err.contains("unknown scenario"), "{err}");
     }

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// The scenario name is not one of `mace-2025`, `password-spray`, `stale-credential`, `mixed`,
-    /// `ad-stale-credential`, `ad-password-spray`, `ad-brute-force`, `ad-mixed`, `hybrid`.
+    /// `ad-stale-credential`, `ad-password-spray`, `ad-brute-force`, `ad-mixed`, `hybrid`,
+    /// `linux-brute-force`, `linux-spray`, `linux-faillock`, `linux-stale-automation`, `linux-mixed`.
     #[error(
         "unknown scenario {0:?} (expected mace-2025, password-spray, stale-credential, mixed, ad-stale-credential, \
-         ad-password-spray, ad-brute-force, ad-mixed or hybrid)"
+         ad-password-spray, ad-brute-force, ad-mixed, hybrid, linux-brute-force, linux-spray, linux-faillock, \
+         linux-stale-automation or linux-mixed)"
     )]
     UnknownScenario(String),
     /// The layout name is not one of `graph`, `diagnostic`, `log-analytics`, `portal`, `mixed`.

@@ -430,7 +430,7 @@ mod tests {
         let cfg = crate::Config { users: 40, days: 2, noise: 2, ..crate::Config::default() };
         let start = crate::clock::from_timestamp(cfg.start);
         let mut tenant = crate::tenant::build(&cfg, start);
-        let (plan, _) = crate::scenario::plan(&cfg, &mut tenant, start);
+        let (plan, _, _) = crate::scenario::plan(&cfg, &mut tenant, start);
         let s = plan.signins.first().expect("a scenario sign-in");
         let v = View::new(&tenant, s);
         for table in [Table::SigninLogs, Table::NonInteractive] {

@@ -10,6 +10,7 @@ mod graph;
 mod ids;
 mod la;
 mod layout;
+mod linux;
 mod names;
 mod noise;
 mod plan;
@@ -61,12 +62,14 @@ impl Summary {
 /// `AADRiskyUsers.json` and `truth.json`; the crate README lists the files of every layout.
 /// Scenarios with a Windows domain ([`Scenario::writes_windows`]) also write
 /// `windows/<HOST>-Security.xml` (and `-System.xml`) per logging machine and `identities.csv`;
-/// the Windows-only ones write no Entra files.
+/// the Windows-only ones write no Entra files. The Linux scenarios ([`Scenario::writes_linux`])
+/// write only `linux/<host>/auth.log`, `secure` or `journal.json` (and `auth.log.1.gz`) per host
+/// of the fleet, and `truth.json`.
 pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     cfg.validate()?;
     let start = clock::from_timestamp(cfg.start);
     let mut tenant = tenant::build(cfg, start);
-    let (plan, ad) = scenario::plan(cfg, &mut tenant, start);
+    let (plan, ad, lin) = scenario::plan(cfg, &mut tenant, start);
     let tenant = tenant;
 
     std::fs::create_dir_all(out_dir).map_err(SimError::io(out_dir))?;
@@ -85,8 +88,13 @@ pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
         files.extend(windows::write(cfg, &tenant, ad, out_dir)?);
         files.push(windows::write_identities(out_dir.join(windows::IDENTITIES), &tenant, &ad.domain)?);
     }
-    files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, ad.as_ref(), &seen)?);
+    if let Some(lin) = &lin {
+        files.extend(linux::write(cfg, lin, out_dir)?);
+    }
+    let others = truth::Others { ad: ad.as_ref(), linux: lin.as_ref() };
+    files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, others, &seen)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let affected = plan.labels.len() + ad.as_ref().map_or(0, |ad| ad.labels.len());
+    let affected =
+        plan.labels.len() + ad.as_ref().map_or(0, |ad| ad.labels.len()) + lin.as_ref().map_or(0, |l| l.labels.len());
     Ok(Summary { files, affected, users: cfg.users })
 }

@@ -3,7 +3,9 @@
 use crate::SimError;
 use crate::clock::{Style, Ts};
 use crate::config::Config;
-use crate::ids::Guid;
+use crate::ids::{Guid, Ip};
+use crate::linux::fleet::host;
+use crate::linux::{LinuxPlan, label_name};
 use crate::plan::{CONTRIBUTING, Plan};
 use crate::tenant::Tenant;
 use crate::windows::AdPlan;
@@ -35,27 +37,47 @@ struct Window {
 
 #[derive(Serialize)]
 struct Row<'a> {
-    user: &'a str,
-    /// The person's Windows names (`contoso\sam`, `sam`, SID), in scenarios with a domain.
+    user: std::borrow::Cow<'a, str>,
+    /// The person's Windows names (`contoso\sam`, `sam`, SID), in scenarios with a domain; an
+    /// AD user's `contoso\sam` on Linux.
     #[serde(skip_serializing_if = "Option::is_none")]
     aliases: Option<Vec<String>>,
-    object_id: Guid,
+    /// The directory object id (`null` for Linux local accounts, which have none).
+    object_id: Option<Guid>,
     root_cause: &'static str,
     verdict: &'static str,
     actions: &'static [&'static str],
     contributing: Vec<&'static str>,
     incident: Option<&'static str>,
-    /// For people affected on the Windows side: where their lockout came from (`null` when
-    /// the account was not locked).
+    /// For accounts affected on the Windows or Linux side: where their lockout came from
+    /// (`null` when the account was not locked).
     #[serde(skip_serializing_if = "Option::is_none")]
     lockout: Option<Option<LockoutRow<'a>>>,
+    /// Linux: the host of a scenario that happened on one host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'static str>,
+    /// Linux: every host the scenario's records about the account are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hosts: Option<Vec<&'static str>>,
+    /// Linux: the attacker's address (brute force, spray).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
-struct LockoutRow<'a> {
-    caller: Option<&'a str>,
-    source: &'a str,
-    process: Option<&'a str>,
+#[serde(untagged)]
+enum LockoutRow<'a> {
+    /// A Windows lockout: the caller computer the 4740 names, the source, the process.
+    Windows { caller: Option<&'a str>, source: &'a str, process: Option<&'a str> },
+    /// A `pam_faillock` lock: the host and the address the failures came from.
+    Linux { host: &'static str, source: String },
+}
+
+/// The plans of the other families.
+#[derive(Clone, Copy)]
+pub(crate) struct Others<'a> {
+    pub ad: Option<&'a AdPlan>,
+    pub linux: Option<&'a LinuxPlan>,
 }
 
 #[derive(Serialize)]
@@ -82,16 +104,17 @@ fn effects(seen: &[u8], u: u32) -> Vec<&'static str> {
     CONTRIBUTING.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, (name, _))| *name).collect()
 }
 
-/// Writes `truth.json`; `seen` holds each user's Entra lockout effects as written, `ad` the
-/// Windows plan of scenarios with a domain.
+/// Writes `truth.json`; `seen` holds each user's Entra lockout effects as written, `others` the
+/// Windows plan of scenarios with a domain and the Linux plan of Linux scenarios.
 pub(crate) fn write(
     path: PathBuf,
     cfg: &Config,
     tenant: &Tenant,
     plan: &Plan,
-    ad: Option<&AdPlan>,
+    others: Others<'_>,
     seen: &[u8],
 ) -> Result<FileStat, SimError> {
+    let ad = others.ad;
     let aliases = |u: u32| ad.map(|ad| ad.aliases(u));
     let mut affected: Vec<Row<'_>> = plan
         .labels
@@ -99,15 +122,18 @@ pub(crate) fn write(
         .map(|l| {
             let user = tenant.user(l.user);
             Row {
-                user: &user.upn,
+                user: user.upn.as_str().into(),
                 aliases: aliases(l.user),
-                object_id: user.oid,
+                object_id: Some(user.oid),
                 root_cause: l.root_cause,
                 verdict: l.verdict,
                 actions: l.actions,
                 contributing: effects(seen, l.user),
                 incident: l.incident.then_some("mass-revocation"),
                 lockout: None,
+                host: None,
+                hosts: None,
+                source: None,
             }
         })
         .collect();
@@ -118,23 +144,29 @@ pub(crate) fn write(
             contributing.push("account-lockout");
         }
         affected.push(Row {
-            user: &user.upn,
+            user: user.upn.as_str().into(),
             aliases: aliases(l.user),
-            object_id: user.oid,
+            object_id: Some(user.oid),
             root_cause: l.root_cause,
             verdict: l.verdict,
             actions: l.actions,
             contributing,
             incident: None,
-            lockout: Some(l.lockout.as_ref().map(|o| LockoutRow {
+            lockout: Some(l.lockout.as_ref().map(|o| LockoutRow::Windows {
                 caller: o.caller.as_deref(),
                 source: &o.source,
                 process: o.process,
             })),
+            host: None,
+            hosts: None,
+            source: None,
         });
     }
+    if let Some(lin) = others.linux {
+        affected.extend(linux_rows(tenant, lin));
+    }
     // Each list is sorted and a person is in at most one of them.
-    affected.sort_by(|a, b| a.user.cmp(b.user));
+    affected.sort_by(|a, b| a.user.cmp(&b.user));
     let incidents = match &tenant.provider {
         Some(p) => plan
             .incidents
@@ -167,4 +199,38 @@ pub(crate) fn write(
     out.raw(b"\n")?;
     out.records = truth.affected.len() as u64;
     out.finish()
+}
+
+/// The rows of the Linux scenarios: one per login name (the engine joins a name across hosts, so
+/// `root` attacked on one host and used on all is one row), an AD user by UPN with
+/// `contoso\sam` among the aliases, local accounts without an object id.
+fn linux_rows<'a>(tenant: &'a Tenant, lin: &'a LinuxPlan) -> Vec<Row<'a>> {
+    lin.labels
+        .iter()
+        .map(|l| {
+            let ad = matches!(l.acct, crate::linux::fleet::Acct::Upn(_) | crate::linux::fleet::Acct::Netbios(_));
+            let person = l.person().filter(|_| ad);
+            let aliases = person.map(|u| {
+                let local = tenant.user(u).upn.split('@').next().unwrap_or_default();
+                vec![format!("contoso\\{local}")]
+            });
+            let hosts: Vec<&'static str> = l.hosts.iter().map(|&h| host(h).name).collect();
+            Row {
+                user: label_name(&lin.fleet, l).into(),
+                aliases,
+                object_id: person.map(|u| tenant.user(u).oid),
+                root_cause: l.root_cause,
+                verdict: l.verdict,
+                actions: l.actions,
+                contributing: if l.lockout.is_some() { vec!["account-lockout"] } else { Vec::new() },
+                incident: None,
+                lockout: Some(
+                    l.lockout.map(|(h, ip)| LockoutRow::Linux { host: host(h).name, source: Ip(ip).to_string() }),
+                ),
+                host: (hosts.len() == 1).then(|| hosts[0]),
+                hosts: Some(hosts),
+                source: l.source.map(|ip| Ip(ip).to_string()),
+            }
+        })
+        .collect()
 }

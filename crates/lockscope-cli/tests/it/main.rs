@@ -218,6 +218,38 @@ fn ad_lockouts_are_traced_to_their_source() {
 }
 
 #[test]
+fn linux_attacks_are_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = simulate(dir.path(), "linux-mixed", 40, 41);
+    let case = dir.path().join("case");
+    // RFC 3164 lines carry no year; the simulator sets each file's mtime to its last line, and
+    // --year says it outright.
+    let out = investigate(&data, &case, &["--year", "2025"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let (right, total, problems) = score(&data, &case);
+    let missed = problems.iter().filter(|p| p.starts_with("missed")).count();
+    assert_eq!(missed, 0, "every affected account must be found: {problems:#?}");
+    assert!(right as f64 >= 0.95 * total as f64, "{right}/{total} right root causes: {problems:#?}");
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).expect("truth")).expect("json");
+    let findings = jsonl(&case.join("findings.jsonl"));
+    let brute: Vec<&Value> =
+        truth["affected"].as_array().expect("affected").iter().filter(|t| t["root_cause"] == "brute-force").collect();
+    assert!(!brute.is_empty(), "linux-mixed has a brute force");
+    for t in brute {
+        let (user, ip) = (t["user"].as_str().expect("user"), t["source"].as_str().expect("attacker"));
+        let finding = findings
+            .iter()
+            .find(|f| f["rule"] == "brute-force" && f["users"].as_array().is_some_and(|u| u.iter().any(|u| u == user)));
+        let sources: Vec<&str> = finding
+            .and_then(|f| f["sources"].as_array())
+            .map(|s| s.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert!(sources.contains(&ip), "{user}: brute-force sources {sources:?} lack the attacker {ip}");
+    }
+}
+
+#[test]
 fn output_is_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = simulate(dir.path(), "mixed", 100, 5);

@@ -328,7 +328,7 @@ mod tests {
         let cfg = crate::Config::default();
         let start = crate::clock::from_timestamp(cfg.start);
         let mut tenant = crate::tenant::build(&cfg, start);
-        let (plan, _) = crate::scenario::plan(&cfg, &mut tenant, start);
+        let (plan, _, _) = crate::scenario::plan(&cfg, &mut tenant, start);
         let snapshot = plan.snapshots.first().expect("a snapshot");
         assert_eq!(serde_header(&risk::snapshot_row(&tenant, snapshot)), RISKY_USERS_HEADER);
         let detection = plan.detections.first().expect("a detection");

@@ -395,5 +395,6 @@ pub(crate) fn clean(out_dir: &Path) -> Result<(), SimError> {
     for dir in ["signins", "audit", diagnostic::EVENT_HUB_DIR] {
         let _ = std::fs::remove_dir(out_dir.join(dir));
     }
-    crate::windows::clean(out_dir)
+    crate::windows::clean(out_dir)?;
+    crate::linux::clean(out_dir)
 }

@@ -175,7 +175,7 @@ mod tests {
         let cfg = crate::Config::default();
         let start = crate::clock::from_timestamp(cfg.start);
         let mut tenant = crate::tenant::build(&cfg, start);
-        let (plan, _) = crate::scenario::plan(&cfg, &mut tenant, start);
+        let (plan, _, _) = crate::scenario::plan(&cfg, &mut tenant, start);
         for a in &plan.audits {
             let e = audit::render(&tenant, a);
             let p = &e.properties;

@@ -10,6 +10,12 @@ mod ad_user_error;
 mod admin_action;
 mod brute_force;
 mod leaked;
+mod linux;
+mod linux_brute;
+mod linux_faillock;
+mod linux_mixed;
+mod linux_spray;
+mod linux_stale;
 mod mace;
 mod mixed;
 mod spray;
@@ -20,6 +26,8 @@ use crate::apps::Flow;
 use crate::clock::{DAY, HOUR, MINUTE, SECOND, Tick};
 use crate::config::{Config, Scenario};
 use crate::ids;
+use crate::linux::LinuxPlan;
+use crate::linux::fleet::Fleet;
 use crate::plan::{Auth, Plan, Snapshot};
 use crate::tenant::{self, DevKind, Tenant, User};
 use crate::windows::AdPlan;
@@ -41,6 +49,8 @@ pub(crate) mod actions {
     pub const LEAKED: &[&str] = &["reset-password", "revoke-sessions"];
     pub const FIX_STALE_UNLOCK: &[&str] = &["fix-stale-credential", "unlock-ad"];
     pub const BLOCK_SOURCE_UNLOCK: &[&str] = &["block-source", "unlock-ad"];
+    pub const BLOCK_SOURCE_RESET: &[&str] = &["block-source", "reset-faillock"];
+    pub const FIX_STALE_RESET: &[&str] = &["fix-stale-credential", "reset-faillock"];
 }
 
 /// What scenarios share while planning.
@@ -154,9 +164,12 @@ fn hybrid_reserve(users: usize) -> usize {
     (users * 3 / 10).max(30)
 }
 
-/// Plans the scenario of `cfg` on `tenant`: the Entra plan (empty for Windows-only scenarios)
-/// and, for scenarios with a Windows domain, the Windows plan.
-pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> (Plan, Option<AdPlan>) {
+/// What the scenarios planned: the Entra plan (empty for scenarios without Entra files), the
+/// Windows plan of scenarios with a domain, and the Linux plan of the Linux scenarios.
+pub(crate) type Plans = (Plan, Option<AdPlan>, Option<LinuxPlan>);
+
+/// Plans the scenario of `cfg` on `tenant`.
+pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> Plans {
     let end = start + Tick::from(cfg.days) * DAY;
     let mut plan = Plan::new(cfg.users, (start, end));
     let mut rng = ids::rng(cfg.seed, 3, 0, 0);
@@ -185,7 +198,15 @@ pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> (Plan, Opt
         }
         Scenario::Mixed => mixed::run(&mut ctx, &mut plan, 0),
         Scenario::Hybrid => mixed::run(&mut ctx, &mut plan, hybrid_reserve(cfg.users)),
-        Scenario::AdStaleCredential | Scenario::AdPasswordSpray | Scenario::AdBruteForce | Scenario::AdMixed => {}
+        Scenario::AdStaleCredential
+        | Scenario::AdPasswordSpray
+        | Scenario::AdBruteForce
+        | Scenario::AdMixed
+        | Scenario::LinuxBruteForce
+        | Scenario::LinuxSpray
+        | Scenario::LinuxFaillock
+        | Scenario::LinuxStaleAutomation
+        | Scenario::LinuxMixed => {}
     }
     let ad_plan = cfg.scenario.writes_windows().then(|| {
         let domain = Domain::build(ctx.tenant, cfg.seed);
@@ -207,6 +228,14 @@ pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> (Plan, Opt
         ad_plan.finish(ctx.tenant);
         ad_plan
     });
+    let linux_plan = cfg.scenario.writes_linux().then(|| {
+        let fleet = Fleet::build(ctx.tenant, cfg.seed);
+        let mut lx = linux::Lx::new(&mut ctx, LinuxPlan::new(fleet, (start, end)));
+        linux_mixed::run(&mut lx, cfg.scenario);
+        let mut linux_plan = lx.plan;
+        linux_plan.finish();
+        linux_plan
+    });
     if cfg.scenario.writes_entra() {
         background(&mut ctx, &mut plan);
     }
@@ -216,7 +245,7 @@ pub(crate) fn plan(cfg: &Config, tenant: &mut Tenant, start: Tick) -> (Plan, Opt
     plan.snapshots.sort_unstable_by_key(|s| (s.t, s.user));
     let users = &ctx.tenant.users;
     plan.labels.sort_unstable_by(|a, b| users[a.user as usize].upn.cmp(&users[b.user as usize].upn));
-    (plan, ad_plan)
+    (plan, ad_plan, linux_plan)
 }
 
 /// Things every tenant has that are no incident: admins editing users and groups, a few

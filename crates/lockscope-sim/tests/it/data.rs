@@ -43,7 +43,7 @@ pub struct Data {
 
 /// The scenarios that write only Entra exports (the checks of the Entra records apply).
 pub fn entra_only() -> impl Iterator<Item = Scenario> {
-    Scenario::ALL.into_iter().filter(|s| !s.writes_windows())
+    Scenario::ALL.into_iter().filter(|s| s.writes_entra() && !s.writes_windows())
 }
 
 pub fn config(scenario: Scenario, users: usize, days: u32, seed: u64) -> Config {

@@ -5,6 +5,8 @@ mod data;
 mod determinism;
 mod formats;
 mod layouts;
+mod linux;
+mod linuxdata;
 mod mace;
 mod scenarios;
 mod windata;
