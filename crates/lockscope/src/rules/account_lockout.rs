@@ -169,7 +169,22 @@ impl Rule for AccountLockout {
         );
         let sources = order.into_iter().map(|(s, _)| s).collect();
         let confidence = if tripped > 0 { 0.9 } else { 0.6 };
-        let still_locked = !unlock.starts_with("unlocked by");
+        // The lock is over when an admin unlocked it, the account signed in again afterwards, or
+        // its duration passed with no refusal after it.
+        let lock_t = last.time.as_second();
+        let signed_in = ctx.iter().any(|(_, e)| {
+            e.kind.is_auth_attempt()
+                && e.outcome == crate::event::Outcome::Success
+                && e.time > last.time
+                && on_lock_host(e)
+        });
+        let expired = policy.duration > 0 && {
+            let end = lock_t + policy.duration;
+            let seen_after = ctx.iter().any(|(_, e)| e.time.as_second() > end);
+            let refused_after = ctx.iter().any(|(_, e)| e.failure == Some(Failure::Locked) && e.time.as_second() > end);
+            seen_after && !refused_after
+        };
+        let still_locked = !unlock.starts_with("unlocked by") && !signed_in && !expired;
         let remedy = if windows { Action::UnlockAd } else { Action::ResetFaillock };
         let finding = ctx.finding(self.id(), summary, confidence, evidence).with_ranked_sources(sources);
         Some(if still_locked { finding.with_remedies(vec![remedy]) } else { finding })
