@@ -219,7 +219,11 @@ impl<R: BufRead> Iterator for Records<R> {
 
 /// Reads one line into `buf`, keeping at most `max` bytes; returns bytes consumed and whether
 /// the line was cut.
-fn read_line_bounded<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, max: usize) -> std::io::Result<(usize, bool)> {
+pub(crate) fn read_line_bounded<R: BufRead + ?Sized>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut overlong = false;
     loop {

@@ -208,33 +208,5 @@ pub(super) fn read_tally(
 /// Reads one line into `buf`, keeping at most [`MAX_LINE`] bytes; returns the bytes consumed and
 /// whether the line was cut.
 fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
-    let mut consumed = 0;
-    let mut overlong = false;
-    loop {
-        let chunk = match r.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok((consumed, overlong));
-        }
-        let (take, end) = match memchr::memchr(b'\n', chunk) {
-            Some(p) => (p + 1, true),
-            None => (chunk.len(), false),
-        };
-        if !overlong {
-            if buf.len() + take > MAX_LINE {
-                overlong = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(&chunk[..take]);
-            }
-        }
-        r.consume(take);
-        consumed += take;
-        if end {
-            return Ok((consumed, overlong));
-        }
-    }
+    super::json_stream::read_line_bounded(r, buf, MAX_LINE)
 }
