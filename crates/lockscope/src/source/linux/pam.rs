@@ -108,21 +108,20 @@ const LOGIN_SERVICES: &[&str] = &[
 /// A failure line: `authentication failure; FIELDS`.
 fn failure(service: &str, rest: &str) -> Option<Item> {
     let tail = rest.strip_prefix("authentication failure;")?;
-    // Fields in another order (a module of its own) are not guessed at: a guess could take an
-    // injected value. The line is still a failure, of unknown kind.
+    Some(failed_item(tail, "authentication failure", Role::Companion, service))
+}
+
+/// The item of a PAM failure line from its `key=value` tail. Fields in another order (a module
+/// of its own) are not guessed at: a guess could take an injected value. The line is still a
+/// failure, of unknown kind.
+fn failed_item(tail: &str, code: &'static str, role: Role, service: &str) -> Item {
     let (f, failure) = match fields(tail) {
         Some(f) if f.user.is_some() => (f, Failure::BadPassword),
         Some(f) => (f, Failure::UnknownUser),
         None => (Fields::default(), Failure::Other),
     };
     let actor = f.ruser.or(f.logname).filter(|a| Some(*a) != f.user);
-    Some(
-        Item::failed(failure, "authentication failure", Role::Companion)
-            .user(f.user)
-            .remote(f.rhost)
-            .actor(actor)
-            .app(app_of(service)),
-    )
+    Item::failed(failure, code, role).user(f.user).remote(f.rhost).actor(actor).app(app_of(service))
 }
 
 /// `PAM N more authentication failure[s]; FIELDS` (the summary at the end of a PAM session).
@@ -133,19 +132,7 @@ pub(super) fn more(msg: &str, prog: &str) -> Option<Item> {
     let tail = rest
         .strip_prefix("more authentication failures;")
         .or_else(|| rest.strip_prefix("more authentication failure;"))?;
-    let (f, failure) = match fields(tail) {
-        Some(f) if f.user.is_some() => (f, Failure::BadPassword),
-        Some(f) => (f, Failure::UnknownUser),
-        None => (Fields::default(), Failure::Other),
-    };
-    let actor = f.ruser.or(f.logname).filter(|a| Some(*a) != f.user);
-    Some(
-        Item::failed(failure, "more authentication failures", Role::More)
-            .user(f.user)
-            .remote(f.rhost)
-            .actor(actor)
-            .app(app_of(prog)),
-    )
+    Some(failed_item(tail, "more authentication failures", Role::More, prog))
 }
 
 /// One message of a PAM module of `service`.
