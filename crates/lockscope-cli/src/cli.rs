@@ -21,6 +21,8 @@ const EXAMPLES: &str = "Examples:
   lockscope investigate exports/ -o case           investigate a folder of Entra exports
   lockscope investigate signins.json.gz audit.csv  any mix of files, compressed or not
   az rest --url … | lockscope investigate -        read from stdin
+  lockscope scan /var/log/app/                     find leaked tokens and keys (values never printed)
+  tail -F app.log | lockscope redact >> clean.log  strip secrets from a log stream
 
 Exit status: 0 nothing found, 1 affected users found, 2 error.";
 
@@ -47,6 +49,10 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Simulate a tenant hit by a provider mass false positive, then investigate it.
     Demo(DemoArgs),
+    /// Find leaked credentials and tokens in any text or log files (never prints them).
+    Scan(ScanArgs),
+    /// Copy a log with every secret replaced by a typed, fingerprinted placeholder.
+    Redact(RedactArgs),
 }
 
 /// Output format of the summary on stdout.
@@ -102,6 +108,65 @@ pub struct InvestigateArgs {
     /// default taken from a dated line in the file, else its modification time.
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
     pub year: Option<i16>,
+}
+
+/// How `scan` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ScanFormat {
+    /// A table for people.
+    #[default]
+    Text,
+    /// One JSON object per finding.
+    Jsonl,
+}
+
+/// `lockscope scan`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Nothing found is ever used or sent anywhere: owners and expiry are read offline from the tokens themselves. Fingerprints are keyed by LOCKSCOPE_FINGERPRINT_KEY when set.\n\nExit status: 0 nothing found, 1 secrets found, 2 error."
+)]
+pub struct ScanArgs {
+    /// Files, directories (read recursively) or `-` for stdin; gzip, zstd and zip are opened.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Also write the findings as JSON Lines to this file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the secrets themselves (the only way to see a value).
+    #[arg(long)]
+    pub reveal: bool,
+    /// File of fingerprints to ignore, one per line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+    /// Judge token expiry at this instant instead of now (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Treat an unreadable input as an error (exit 2) even when others were scanned.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `lockscope redact`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Placeholders look like [REDACTED:jwt:3f9a1c2e5b7d9f01]: the rule and the fingerprint of the secret, so redacted logs can still be correlated. Every other byte is copied unchanged. Compressed input is decompressed."
+)]
+pub struct RedactArgs {
+    /// Input file (default: stdin).
+    #[arg(value_name = "IN")]
+    pub input: Option<PathBuf>,
+    /// Output file (default: stdout).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// File of fingerprints to leave in place, one per line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+    /// Print what was redacted on stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// `lockscope simulate`.

@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         Command::Investigate(args) => cmd::investigate::run(&cli.global, args),
         Command::Simulate(args) => cmd::simulate::run(&cli.global, args),
         Command::Demo(args) => cmd::demo::run(&cli.global, args),
+        Command::Scan(args) => cmd::scan::run(&cli.global, args),
+        Command::Redact(args) => cmd::redact::run(&cli.global, args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

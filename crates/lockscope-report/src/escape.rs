@@ -31,9 +31,28 @@ pub fn md_cell(s: &str) -> String {
     out
 }
 
+/// Makes text safe to print on a terminal: control characters (which could move the cursor,
+/// recolour or rewrite earlier output through escape sequences) are shown as `\u{…}` escapes.
+pub fn terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_escapes_control_characters() {
+        assert_eq!(terminal("a\x1b[31mred\n"), "a\\u{1b}[31mred\\u{a}");
+    }
 
     #[test]
     fn formulas_are_neutralised() {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use lockscope::Case;
 
-pub use escape::{csv_cell, md_cell};
+pub use escape::{csv_cell, md_cell, terminal};
 pub use summary::summary;
 
 /// The tool name and version written into every output.

@@ -2,4 +2,6 @@
 
 pub mod demo;
 pub mod investigate;
+pub mod redact;
+pub mod scan;
 pub mod simulate;

@@ -1,0 +1,171 @@
+//! `lockscope scan`: find leaked credentials and tokens in files, directories or stdin.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use lockscope::input::{self, Input};
+use lockscope_secrets::{Leak, ScanOptions, Scanner};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::{Global, ScanArgs, ScanFormat};
+use crate::output;
+
+/// One finding as written to JSON Lines: where, what, whose, and whether it still works.
+#[derive(Debug, Serialize)]
+struct Record<'a> {
+    file: &'a str,
+    #[serde(flatten)]
+    leak: &'a Leak,
+    validity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+/// What one stream gave.
+struct Scanned {
+    file: String,
+    leaks: Vec<Leak>,
+    allowed: u64,
+    bytes: u64,
+    error: Option<String>,
+}
+
+/// Runs the command.
+pub fn run(g: &Global, args: &ScanArgs) -> anyhow::Result<Status> {
+    let scanner = Scanner::builtin().context("loading the secret rules")?;
+    let allow = match &args.allow {
+        Some(path) => read_allowlist(path)?,
+        None => BTreeSet::new(),
+    };
+    let at = match &args.at {
+        Some(t) => t.parse::<jiff::Timestamp>().with_context(|| format!("--at {t}: not an RFC 3339 time"))?,
+        None => jiff::Timestamp::now(),
+    };
+    let (inputs, errors) = input::expand(&args.paths);
+    let opts = ScanOptions { reveal: args.reveal, allow, window: 0 };
+    // Files in parallel; results are gathered in input order, so output never depends on timing.
+    let scanned: Vec<Vec<Scanned>> = inputs.par_iter().map(|i| scan_input(&scanner, i, &opts)).collect();
+    let scanned: Vec<Scanned> = scanned.into_iter().flatten().collect();
+    let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    problems.extend(scanned.iter().filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.file))));
+    for p in &problems {
+        tracing::warn!("{}", lockscope_report::terminal(p));
+    }
+    if scanned.is_empty() && !problems.is_empty() {
+        bail!("no input could be read: {}", problems.join("; "));
+    }
+    let mut jsonl = String::new();
+    for s in &scanned {
+        for leak in &s.leaks {
+            let record = Record {
+                file: &s.file,
+                leak,
+                validity: validity(leak, at),
+                value: leak.value.as_ref().map(|v| String::from_utf8_lossy(v.expose()).into_owned()),
+            };
+            jsonl.push_str(&serde_json::to_string(&record)?);
+            jsonl.push('\n');
+        }
+    }
+    if let Some(path) = &args.output {
+        std::fs::write(path, &jsonl).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    match args.format {
+        ScanFormat::Jsonl => output::data(&jsonl)?,
+        ScanFormat::Text => output::data(&table(&scanned, at, args.reveal))?,
+    }
+    let found: usize = scanned.iter().map(|s| s.leaks.len()).sum();
+    let allowed: u64 = scanned.iter().map(|s| s.allowed).sum();
+    let bytes: u64 = scanned.iter().map(|s| s.bytes).sum();
+    output::note(
+        g.quiet,
+        &format!(
+            "{found} secrets in {} inputs ({bytes} bytes){}{}",
+            scanned.len(),
+            if allowed > 0 { format!(", {allowed} allowlisted") } else { String::new() },
+            if problems.is_empty() { String::new() } else { format!(", {} inputs unreadable", problems.len()) },
+        ),
+    );
+    if args.strict && !problems.is_empty() {
+        bail!("--strict: {} inputs could not be read", problems.len());
+    }
+    Ok(if found > 0 { Status::Findings } else { Status::Clean })
+}
+
+fn scan_input(scanner: &Scanner, input: &Input, opts: &ScanOptions) -> Vec<Scanned> {
+    let mut out = Vec::new();
+    let errors = input::open(input, |stream| {
+        let file = stream.name.to_string();
+        out.push(match scanner.scan_reader(stream.reader, opts) {
+            Ok(r) => Scanned { file, leaks: r.leaks, allowed: r.allowed, bytes: r.totals.bytes, error: None },
+            // Keep what was found before the stream broke, and say where it broke.
+            Err((r, e)) => Scanned {
+                file,
+                leaks: r.leaks,
+                allowed: r.allowed,
+                bytes: r.totals.bytes,
+                error: Some(format!("read error after the findings listed: {e}")),
+            },
+        });
+    });
+    for e in errors {
+        out.push(Scanned {
+            file: input.name.to_string(),
+            leaks: Vec::new(),
+            allowed: 0,
+            bytes: 0,
+            error: Some(e.to_string()),
+        });
+    }
+    out
+}
+
+/// Whether the secret can still be used, as far as can be told offline.
+fn validity(leak: &Leak, at: jiff::Timestamp) -> String {
+    match leak.token.as_ref().and_then(|t| t.expires_at) {
+        Some(exp) if exp <= at => format!("expired {exp}"),
+        Some(exp) => format!("valid until {exp}"),
+        None => "no expiry in the secret: rotate it".to_string(),
+    }
+}
+
+fn table(scanned: &[Scanned], at: jiff::Timestamp, reveal: bool) -> String {
+    let mut out = String::new();
+    for s in scanned {
+        for l in &s.leaks {
+            let owner = l.token.as_ref().and_then(|t| t.upn.clone().or_else(|| t.oid.clone())).unwrap_or_default();
+            let _ = write!(
+                out,
+                "{}:{}  {}  {}  {}",
+                lockscope_report::terminal(&s.file),
+                l.line,
+                l.rule,
+                l.fingerprint,
+                validity(l, at)
+            );
+            if !owner.is_empty() {
+                let _ = write!(out, "  owner {}", lockscope_report::terminal(&owner));
+            }
+            if let Some(v) = l.value.as_ref().filter(|_| reveal) {
+                let _ = write!(out, "  value {}", lockscope_report::terminal(&String::from_utf8_lossy(v.expose())));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reads fingerprints (first word of each line; `#` comments and blank lines skipped).
+pub fn read_allowlist(path: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read allowlist", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_ascii_lowercase)
+        .collect())
+}

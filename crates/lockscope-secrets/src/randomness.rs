@@ -1,0 +1,89 @@
+//! Does a value look randomly generated? Generic assignments (`api_key = "…"`) are only secrets
+//! when the value is machine-made; words, identifiers, paths and repeated patterns are not.
+//!
+//! The test compares the value's Shannon entropy with the most a string of its length could have
+//! over the smallest alphabet that covers it (hex, lowercase+digits, alphanumerics, base64 and
+//! punctuation). Random strings come close to that bound; words and patterns fall well short.
+
+/// True when `v` looks like a generated secret.
+pub fn looks_random(v: &[u8]) -> bool {
+    let n = v.len();
+    if !(8..=512).contains(&n) || v.iter().any(|&b| !b.is_ascii_graphic()) {
+        return false;
+    }
+    if v[0] == b'/' || is_guid(v) || v.iter().all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return false;
+    }
+    let digits = v.iter().any(u8::is_ascii_digit);
+    let lower = v.iter().any(u8::is_ascii_lowercase);
+    let upper = v.iter().any(u8::is_ascii_uppercase);
+    let other = v.iter().any(|b| !b.is_ascii_alphanumeric());
+    let hex = v.iter().all(u8::is_ascii_hexdigit) && !(lower && upper);
+    let alphabet: f64 = if hex {
+        16.0
+    } else if other {
+        80.0
+    } else {
+        match (digits, lower, upper) {
+            (_, true, true) => 62.0,
+            (true, _, _) => 36.0,
+            _ => 26.0,
+        }
+    };
+    let bound = alphabet.min(n as f64).log2();
+    let ratio = entropy(v) / bound;
+    // Letters only (no digit, no symbol) is how words look; demand more of those.
+    let needed = if digits || other { 0.80 } else { 0.90 };
+    ratio >= needed && !(lower && !upper && !digits && !other)
+}
+
+/// Shannon entropy in bits per byte.
+fn entropy(v: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in v {
+        counts[usize::from(b)] += 1;
+    }
+    let n = v.len() as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
+}
+
+/// `8-4-4-4-12` hex: an identifier, not a secret.
+fn is_guid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter()
+            .enumerate()
+            .all(|(i, &b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_random;
+
+    #[test]
+    fn generated_values_are_random() {
+        for v in [
+            "iftkeq2y4qj0nbt",
+            "2Tm6cdsRVBTL9hRCmR6MRDTpMLFS4I",
+            "9e51341f8d87894c927d0150be0a9676c7427850c11607bb2e8943292a029a91ebed6a91",
+            "47briy6QVrPNDx.atlasv1.3mN8lSunwfczCI44eDPUmUx5t9NTBjalbNpE6w0Qj1uFe0QuRC3Y2t21Wbpqyf1MXzo",
+            "1W0T1eqNpAk3imtH8mJtkSf2AQ3eNMrPqe3u3Tf6",
+        ] {
+            assert!(looks_random(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn words_patterns_and_ids_are_not() {
+        for v in [
+            "asdfasdfasdfasdfasdfasdfasdfasdfasdfasdfasdfasdf",
+            "mysecretpassword",
+            "0123456789",
+            "/usr/local/lib/python3",
+            "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "aaaaaaaaaaaa",
+            "short",
+        ] {
+            assert!(!looks_random(v.as_bytes()), "{v}");
+        }
+    }
+}
