@@ -108,6 +108,9 @@ pub struct InvestigateArgs {
     /// default taken from a dated line in the file, else its modification time.
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
     pub year: Option<i16>,
+    /// Do not scan the inputs for leaked tokens and secrets (`secrets.jsonl`, `token-leaked`).
+    #[arg(long)]
+    pub no_secrets: bool,
 }
 
 /// How `scan` prints its findings.

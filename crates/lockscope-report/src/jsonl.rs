@@ -47,6 +47,7 @@ pub fn manifest(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         "incidents": case.incidents.len(),
         "findings": case.findings.len(),
         "token_invalidations": case.invalidations.len(),
+        "secrets_found": case.secrets.len(),
         "inputs": case.files,
         "input_errors": case.input_errors,
     });
@@ -62,6 +63,11 @@ pub fn users(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 /// `findings.jsonl`.
 pub fn findings(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     case.findings.iter().try_for_each(|f| line(w, &versioned(f)?))
+}
+
+/// `secrets.jsonl`: every secret or token found in the inputs, by fingerprint (never the value).
+pub fn secrets(case: &Case, w: &mut dyn Write) -> io::Result<()> {
+    case.secrets.iter().try_for_each(|s| line(w, &versioned(s)?))
 }
 
 /// `token-invalidations.jsonl`.

@@ -54,6 +54,7 @@ pub fn write_case(case: &Case, dir: &Path, opts: Options) -> Result<Vec<PathBuf>
     file("findings.jsonl", &|w| jsonl::findings(case, w))?;
     file("incidents.json", &|w| jsonl::incidents(case, w))?;
     file("token-invalidations.jsonl", &|w| jsonl::invalidations(case, w))?;
+    file("secrets.jsonl", &|w| jsonl::secrets(case, w))?;
     file("report.md", &|w| markdown::report(case, w))?;
     if opts.events {
         file("events.jsonl", &|w| jsonl::events(case, w))?;

@@ -27,7 +27,41 @@ pub fn report(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     users_table(case, w)?;
     what_to_do(case, w)?;
     user_details(case, w)?;
+    secrets(case, w)?;
     invalidations(case, w)
+}
+
+/// Most secret sightings listed; `secrets.jsonl` has them all.
+const LISTED_SECRETS: usize = 100;
+
+fn secrets(case: &Case, w: &mut dyn Write) -> io::Result<()> {
+    if case.secrets.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "## Secrets and tokens written in the logs
+
+{} found. Values are never shown: each is named by its fingerprint. Rotate what they grant; `lockscope redact` strips them from copies of the logs.\n",
+        case.secrets.len()
+    )?;
+    writeln!(w, "| where | type | fingerprint | owner | expires |\n|---|---|---|---|---|")?;
+    for s in case.secrets.iter().take(LISTED_SECRETS) {
+        let owner = s.owner.clone().or_else(|| s.token.as_ref().and_then(|t| t.upn.clone().or_else(|| t.oid.clone())));
+        let expires = s.token.as_ref().and_then(|t| t.expires_at).map(|t| t.to_string()).unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | {} | `{}` | {} | {expires} |",
+            md_cell(&s.origin.to_string()),
+            md_cell(&s.name),
+            s.fingerprint,
+            md_cell(owner.as_deref().unwrap_or(""))
+        )?;
+    }
+    if case.secrets.len() > LISTED_SECRETS {
+        writeln!(w, "\n… and {} more in `secrets.jsonl`.", case.secrets.len() - LISTED_SECRETS)?;
+    }
+    writeln!(w)
 }
 
 fn summary(case: &Case, w: &mut dyn Write) -> io::Result<()> {

@@ -41,6 +41,14 @@ pub fn summary(case: &Case) -> String {
         case.users.len(),
         case.incidents.len()
     );
+    if !case.secrets.is_empty() {
+        let owned = case.secrets.iter().filter(|x| x.owner.is_some()).count();
+        let _ = writeln!(
+            s,
+            "{} secrets or tokens written in the inputs ({owned} owned by known users): see secrets.jsonl",
+            case.secrets.len()
+        );
+    }
     for inc in &case.incidents {
         let kind = serde_json::to_value(inc.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let _ =

@@ -79,9 +79,9 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     is_code_reference(v) || is_path(v)
 }
 
-/// `/home/vagrant`: sudo logs `PWD=` the working directory, not a password.
+/// `/home/vagrant`, `~/src`: sudo logs `PWD=` the working directory, not a password.
 fn is_path(v: &[u8]) -> bool {
-    v.first() == Some(&b'/') && v.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'))
+    v.starts_with(b"/") || v.starts_with(b"~/")
 }
 
 /// Templates and variables (`${X}`, `$X`, `%s`, `{{x}}`, `<x>`, `@x@`) and one repeated

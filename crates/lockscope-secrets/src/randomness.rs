@@ -8,7 +8,7 @@
 /// True when `v` looks like a generated secret.
 pub fn looks_random(v: &[u8]) -> bool {
     let n = v.len();
-    if !(8..=512).contains(&n) || v.iter().any(|&b| !b.is_ascii_graphic()) {
+    if !(12..=512).contains(&n) || v.iter().any(|&b| !b.is_ascii_graphic()) {
         return false;
     }
     if v[0] == b'/' || is_guid(v) || v.iter().all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-') {
@@ -34,7 +34,28 @@ pub fn looks_random(v: &[u8]) -> bool {
     let ratio = entropy(v) / bound;
     // Letters only (no digit, no symbol) is how words look; demand more of those.
     let needed = if digits || other { 0.80 } else { 0.90 };
-    ratio >= needed && !(lower && !upper && !digits && !other)
+    ratio >= needed && !(lower && !upper && !digits && !other) && (digits || !is_words(v))
+}
+
+/// `UserType`, `User-Agent`, `session_cookie_name`: identifiers made of words — every piece
+/// (split at separators and lower-to-upper case changes) has 3+ letters and a vowel.
+fn is_words(v: &[u8]) -> bool {
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    for i in 0..v.len() {
+        let split_here = matches!(v[i], b'-' | b'_' | b'.')
+            || (i > start && v[i].is_ascii_uppercase() && v[i - 1].is_ascii_lowercase());
+        if split_here {
+            pieces.push(&v[start..i]);
+            start = if v[i].is_ascii_alphabetic() { i } else { i + 1 };
+        }
+    }
+    pieces.push(&v[start..]);
+    pieces.iter().filter(|p| !p.is_empty()).all(|p| {
+        p.len() >= 3
+            && p.iter().all(u8::is_ascii_alphabetic)
+            && p.iter().any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+    })
 }
 
 /// Shannon entropy in bits per byte.
@@ -82,6 +103,9 @@ mod tests {
             "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
             "aaaaaaaaaaaa",
             "short",
+            "UserType",
+            "UserPrincipalName",
+            "session_cookie_name",
         ] {
             assert!(!looks_random(v.as_bytes()), "{v}");
         }

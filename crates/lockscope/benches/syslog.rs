@@ -46,7 +46,7 @@ fn input() -> (&'static str, Vec<u8>) {
 fn bench(c: &mut Criterion) {
     let name: Arc<str> = Arc::from("auth.log");
     let (label, bytes) = input();
-    let opts = ReadOptions { year: Some(2024) };
+    let opts = ReadOptions { year: Some(2024), ..ReadOptions::default() };
     let mut group = c.benchmark_group("linux-syslog-parse");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes.len() as u64));

@@ -16,6 +16,7 @@ use crate::identity::{Resolver, UserId};
 use crate::incident::{self, Incident};
 use crate::ingest::{Ingested, Totals};
 use crate::invalidation::{self, Invalidation};
+use crate::leak::Sighting;
 pub use crate::rules::account_lockout::Policy as LockoutPolicy;
 use crate::rules::{self, UserCtx};
 use crate::source::FileReport;
@@ -72,6 +73,8 @@ pub struct Case {
     pub incidents: Vec<Incident>,
     /// Token invalidations, by time.
     pub invalidations: Vec<Invalidation>,
+    /// Secrets and tokens found in the inputs (never the values: fingerprints).
+    pub secrets: Vec<Sighting>,
     /// All events, sorted by (time, origin).
     pub events: Vec<Event>,
     /// The resolved identity of each event (index into `names`), parallel to `events`.
@@ -136,17 +139,33 @@ fn locked_not_disabled(events: &mut [Event], users: &[Option<UserId>], policy: L
     }
 }
 
+/// Names the owner of each leaked token whose event joined an identity.
+fn name_owners(secrets: &mut [Sighting], events: &[Event], users: &[Option<UserId>], names: &[String]) {
+    for (e, user) in events.iter().zip(users) {
+        if e.kind != Kind::TokenLeaked {
+            continue;
+        }
+        let Some(user) = user else { continue };
+        for s in
+            secrets.iter_mut().filter(|s| s.origin == e.origin && Some(&s.fingerprint) == e.detail.fingerprint.as_ref())
+        {
+            s.owner = Some(names[*user].clone());
+        }
+    }
+}
+
 /// Runs the analysis over ingested events. `mapping` is a resolver pre-loaded with an identity
 /// mapping file, if one was given.
 pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver>) -> Case {
     let totals = ingested.totals();
-    let Ingested { mut events, files, errors, duplicates } = ingested;
+    let Ingested { mut events, files, errors, duplicates, mut secrets } = ingested;
     let mut mapping = mapping;
     let (resolver, mut users) = Resolver::resolve_all(&events, mapping.as_mut());
     latest_snapshots(&mut events, &mut users);
     locked_not_disabled(&mut events, &users, settings.lockout);
     let identities = resolver.identities();
     let names: Vec<String> = identities.iter().map(|i| i.user.clone()).collect();
+    name_owners(&mut secrets, &events, &users, &names);
 
     let mut invalidations = invalidation::collect(&events, &users, &names);
     let mut incidents =
@@ -197,6 +216,7 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
         findings,
         incidents,
         invalidations,
+        secrets,
         events,
         event_users: users,
         names,

@@ -155,6 +155,8 @@ pub enum Kind {
     ServiceInstalled,
     /// A scheduled task was created or updated, with its run-as account (4698, 4702).
     TaskScheduled,
+    /// A user's token was found written in a log (by the secret scanner).
+    TokenLeaked,
 }
 
 impl Kind {
@@ -208,6 +210,7 @@ impl Kind {
             Kind::Lockout => "lockout",
             Kind::ServiceInstalled => "service-installed",
             Kind::TaskScheduled => "task-scheduled",
+            Kind::TokenLeaked => "token-leaked",
         }
     }
 }
@@ -439,6 +442,12 @@ pub struct Detail {
     /// Issue time of the token that authorised this operation (activity log `iat`).
     #[serde(serialize_with = "crate::time::serialize_opt")]
     pub token_issued: Option<Timestamp>,
+    /// Expiry of a token found in a log (`exp`).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::time::serialize_opt")]
+    pub token_expires: Option<Timestamp>,
+    /// Fingerprint of a secret found in a log (never the secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// Windows event id (4625, 4740, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u32>,

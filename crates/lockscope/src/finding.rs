@@ -83,6 +83,8 @@ id_enum! {
         PasswordExpired => "password-expired",
         /// An Active Directory or Windows account was locked out (4740), traced to its source.
         AccountLockout => "account-lockout",
+        /// A token of the user was written into a log.
+        TokenLeaked => "token-leaked",
     }
 }
 

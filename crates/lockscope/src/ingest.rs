@@ -11,7 +11,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::event::{Event, Kind};
-use crate::input::{self, SourceError};
+use crate::input;
+use crate::leak::{self, Sighting};
 use crate::source::{self, FileReport, ReadOptions};
 
 /// Everything read from the inputs.
@@ -25,6 +26,8 @@ pub struct Ingested {
     pub errors: Vec<String>,
     /// Duplicate records dropped (same record id seen in several inputs).
     pub duplicates: u64,
+    /// Secrets and tokens found in the inputs, in input order.
+    pub secrets: Vec<Sighting>,
 }
 
 /// Totals over all files, for summaries.
@@ -71,33 +74,68 @@ pub fn ingest(paths: &[PathBuf]) -> Ingested {
 /// Reads all `paths` (files, directories, `-`) with `opts`.
 pub fn ingest_with(paths: &[PathBuf], opts: &ReadOptions) -> Ingested {
     let (inputs, expand_errors) = input::expand(paths);
-    let per_input: Vec<(Vec<Event>, Vec<FileReport>, Vec<SourceError>)> = inputs
-        .par_iter()
-        .map(|inp| {
-            let mut events = Vec::new();
-            let mut reports = Vec::new();
-            // The file's modification time dates RFC 3164 syslog lines (archive members share it).
-            let modified = inp
-                .path
-                .as_ref()
-                .and_then(|p| std::fs::metadata(p).ok())
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| jiff::Timestamp::try_from(t).ok());
-            let errors = input::open(inp, |stream| {
-                reports.push(source::read_with(&stream.name, stream.reader, opts, modified, &mut events));
-            });
-            (events, reports, errors)
-        })
-        .collect();
+    let scanner = if opts.skip_secrets { None } else { secret_scanner() };
+    let per_input: Vec<PerInput> = inputs.par_iter().map(|inp| read_input(inp, opts, scanner.as_ref())).collect();
     let mut out = Ingested { errors: expand_errors.iter().map(ToString::to_string).collect(), ..Ingested::default() };
-    for (events, reports, errors) in per_input {
-        out.events.extend(events);
-        out.files.extend(reports);
-        out.errors.extend(errors.iter().map(ToString::to_string));
+    for one in per_input {
+        out.events.extend(one.events);
+        out.files.extend(one.reports);
+        out.errors.extend(one.errors);
+        out.secrets.extend(one.secrets);
     }
+    out.events.extend(out.secrets.iter().filter_map(leak::event));
     out.events.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.origin.cmp(&b.origin)));
     out.duplicates = dedupe(&mut out.events);
     out
+}
+
+/// What one input gave.
+struct PerInput {
+    events: Vec<Event>,
+    reports: Vec<FileReport>,
+    errors: Vec<String>,
+    secrets: Vec<Sighting>,
+}
+
+/// The built-in secret scanner; if its rules cannot load, the run goes on without it.
+fn secret_scanner() -> Option<lockscope_secrets::Scanner> {
+    match lockscope_secrets::Scanner::builtin() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!("secret scanning disabled: {e}");
+            None
+        }
+    }
+}
+
+fn read_input(inp: &input::Input, opts: &ReadOptions, scanner: Option<&lockscope_secrets::Scanner>) -> PerInput {
+    let mut events = Vec::new();
+    let mut reports = Vec::new();
+    // The file's modification time dates RFC 3164 syslog lines (archive members share it).
+    let modified = inp
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| jiff::Timestamp::try_from(t).ok());
+    let errors: Vec<String> = input::open(inp, |stream| {
+        reports.push(source::read_with(&stream.name, stream.reader, opts, modified, &mut events));
+    })
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    // A second pass for secrets: parsers consume structure, the scanner needs the raw bytes.
+    // Stdin cannot be read twice, so it is not scanned (the summary says so).
+    let mut secrets = Vec::new();
+    let mut scan_errors = Vec::new();
+    if let (Some(scanner), Some(_)) = (scanner, &inp.path) {
+        input::open(inp, |stream| {
+            let (found, error) = leak::scan(scanner, &stream.name, stream.reader);
+            secrets.extend(found);
+            scan_errors.extend(error);
+        });
+    }
+    PerInput { events, reports, errors: errors.into_iter().chain(scan_errors).collect(), secrets }
 }
 
 /// Drops later copies of a record with the same id in the same family; returns how many.

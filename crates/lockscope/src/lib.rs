@@ -8,6 +8,7 @@ pub mod incident;
 pub mod ingest;
 pub mod input;
 pub mod invalidation;
+pub mod leak;
 pub mod rules;
 pub mod source;
 pub mod time;

@@ -110,6 +110,7 @@ const PRECEDENCE: &[RuleId] = &[
     RuleId::RiskBlock,
     RuleId::TokenRejected,
     RuleId::CompromiseIndicators,
+    RuleId::TokenLeaked,
 ];
 
 /// Explains one user from their findings (non-empty). `incidents` are the user's incidents.
@@ -158,6 +159,18 @@ pub fn explain(
         }
         confidence *= 0.8;
         explanation.push_str(". Not cleared: one compromise indicator needs review first");
+    }
+    // A live token in readable logs is a way in for whoever reads them: never clear the user.
+    if live_leak(findings)
+        && root.rule != RuleId::TokenLeaked
+        && matches!(verdict, Verdict::FalsePositive | Verdict::Benign)
+    {
+        verdict = Verdict::NeedsReview;
+        actions.retain(|a| !matches!(a, Action::ConfirmSafe | Action::DismissRisk | Action::None));
+        if !actions.contains(&Action::RevokeSessions) {
+            actions.push(Action::RevokeSessions);
+        }
+        explanation.push_str(". Not cleared: a token of this user written into the logs is still valid");
     }
     if compromised.is_some()
         && root.rule == RuleId::CompromiseIndicators
@@ -216,7 +229,15 @@ fn consequence(rule: RuleId, findings: &[Finding]) -> (Verdict, Vec<Action>) {
         RuleId::SmartLockout | RuleId::RiskBlock | RuleId::TokenRejected | RuleId::CompromiseIndicators => {
             (Verdict::NeedsReview, vec![Action::None])
         }
+        // A live token in a log must be revoked (the remedy); a dead one is history.
+        RuleId::TokenLeaked if live_leak(findings) => (Verdict::NeedsReview, vec![Action::None]),
+        RuleId::TokenLeaked => (Verdict::Benign, vec![Action::None]),
     }
+}
+
+/// Whether a token of the user found in the logs is still valid.
+fn live_leak(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.rule == RuleId::TokenLeaked && f.remedies.contains(&Action::RevokeSessions))
 }
 
 /// The incident a root-cause finding refers to: the one whose id its summary names.

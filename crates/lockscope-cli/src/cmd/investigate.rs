@@ -25,7 +25,7 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         }
         None => None,
     };
-    let ingested = ingest_with(&args.paths, &ReadOptions { year: args.year });
+    let ingested = ingest_with(&args.paths, &ReadOptions { year: args.year, skip_secrets: args.no_secrets });
     for f in ingested.files.iter().filter(|f| f.unreadable > 0) {
         tracing::warn!(
             "{}: {} unreadable records (first: {})",

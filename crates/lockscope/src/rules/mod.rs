@@ -22,6 +22,7 @@ mod provider_mass_revocation;
 mod risk_block;
 mod smart_lockout;
 pub(crate) mod stale_credential;
+mod token_leaked;
 mod token_rejected;
 mod user_error;
 
@@ -47,6 +48,7 @@ pub static ALL: &[&dyn Rule] = &[
     &account_lockout::AccountLockout,
     &risk_block::RiskBlock,
     &token_rejected::TokenRejected,
+    &token_leaked::TokenLeaked,
     &account_disabled::AccountDisabled,
     &password_expired::PasswordExpired,
 ];
@@ -125,6 +127,11 @@ pub fn describe(e: &Event) -> String {
         Kind::RiskDetection => {
             format!("risk detection {}", e.risk.as_ref().map(|r| r.event_types.join(",")).unwrap_or_default())
         }
+        Kind::TokenLeaked => format!(
+            "{} written in this log (fingerprint {})",
+            e.reason.as_deref().unwrap_or("token"),
+            e.detail.fingerprint.as_deref().unwrap_or("?")
+        ),
         Kind::RiskState => {
             format!("risky-user state {}", e.risk.as_ref().and_then(|r| r.state.clone()).unwrap_or_default())
         }

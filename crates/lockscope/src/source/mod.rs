@@ -116,6 +116,8 @@ pub struct ReadOptions {
     /// The year of the first RFC 3164 syslog line (`Dec 10 06:55:46` has none); `None` to infer it
     /// from the file (a dated line, its modification time, the current date).
     pub year: Option<i16>,
+    /// Do not scan the inputs for leaked secrets and tokens (they are scanned by default).
+    pub skip_secrets: bool,
 }
 
 /// A record that could not be read.

@@ -450,6 +450,6 @@ pub(super) fn collect_text(text: &str, year: Option<i16>) -> (Vec<Event>, FileRe
     }
     let mut report = FileReport::new(&name, crate::source::Format::Syslog);
     let mut out = Vec::new();
-    c.finish(&mut report, &ReadOptions { year }, None, &mut out);
+    c.finish(&mut report, &ReadOptions { year, ..ReadOptions::default() }, None, &mut out);
     (out, report)
 }

@@ -24,7 +24,7 @@ pub(super) fn read_bytes(bytes: &[u8], name: &str, year: Option<i16>) -> (Vec<Ev
 fn read_from(reader: Box<dyn std::io::BufRead + Send>, name: &str, year: Option<i16>) -> (Vec<Event>, FileReport) {
     let name: Arc<str> = Arc::from(name);
     let mut events = Vec::new();
-    let report = read_with(&name, reader, &ReadOptions { year }, None, &mut events);
+    let report = read_with(&name, reader, &ReadOptions { year, ..ReadOptions::default() }, None, &mut events);
     assert_eq!(report.events, events.len() as u64, "{report:?}");
     (events, report)
 }
@@ -350,7 +350,10 @@ fn year_option_and_modification_time_reach_the_reader() {
     drop(file);
     let by_mtime = crate::ingest::ingest(std::slice::from_ref(&path));
     assert_eq!(by_mtime.events[0].time.to_string(), "2018-12-10T06:55:48Z", "Dec lines before a Jan mtime");
-    let given = crate::ingest::ingest_with(std::slice::from_ref(&path), &ReadOptions { year: Some(2021) });
+    let given = crate::ingest::ingest_with(
+        std::slice::from_ref(&path),
+        &ReadOptions { year: Some(2021), ..ReadOptions::default() },
+    );
     assert_eq!(given.events[0].time.to_string(), "2021-12-10T06:55:48Z");
     assert!(given.files[0].notes.iter().any(|n| n.contains("--year")));
 }
