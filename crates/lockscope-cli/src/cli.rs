@@ -53,6 +53,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Copy a log with every secret replaced by a typed, fingerprinted placeholder.
     Redact(RedactArgs),
+    /// List the secret-detection rules (`scan`, `redact` and `investigate` use them).
+    Rules,
 }
 
 /// Output format of the summary on stdout.

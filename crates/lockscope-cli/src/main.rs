@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&cli.global, args),
         Command::Scan(args) => cmd::scan::run(&cli.global, args),
         Command::Redact(args) => cmd::redact::run(&cli.global, args),
+        Command::Rules => cmd::scan::list_rules(),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

@@ -8,7 +8,7 @@ use crate::randomness;
 use crate::token;
 
 /// A check named in a rule file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
     /// GitHub/npm tokens: the last 6 characters are the base62 CRC32 of the random part.

@@ -129,34 +129,55 @@ fn validity(leak: &Leak, at: jiff::Timestamp) -> String {
     match leak.token.as_ref().and_then(|t| t.expires_at) {
         Some(exp) if exp <= at => format!("expired {exp}"),
         Some(exp) => format!("valid until {exp}"),
-        None => "no expiry in the secret: rotate it".to_string(),
+        None => "no expiry: rotate it".to_string(),
     }
 }
 
 fn table(scanned: &[Scanned], at: jiff::Timestamp, reveal: bool) -> String {
-    let mut out = String::new();
+    let mut rows: Vec<[String; 5]> = Vec::new();
     for s in scanned {
         for l in &s.leaks {
             let owner = l.token.as_ref().and_then(|t| t.upn.clone().or_else(|| t.oid.clone())).unwrap_or_default();
-            let _ = write!(
-                out,
-                "{}:{}  {}  {}  {}",
-                lockscope_report::terminal(&s.file),
-                l.line,
-                l.rule,
-                l.fingerprint,
-                validity(l, at)
-            );
-            if !owner.is_empty() {
-                let _ = write!(out, "  owner {}", lockscope_report::terminal(&owner));
-            }
+            let mut status = validity(l, at);
             if let Some(v) = l.value.as_ref().filter(|_| reveal) {
-                let _ = write!(out, "  value {}", lockscope_report::terminal(&String::from_utf8_lossy(v.expose())));
+                status.push_str(&format!("  value {}", String::from_utf8_lossy(v.expose())));
             }
-            out.push('\n');
+            rows.push([format!("{}:{}", s.file, l.line), l.rule.clone(), l.fingerprint.clone(), owner, status]);
         }
     }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let header = ["LOCATION", "TYPE", "FINGERPRINT", "OWNER", "STATUS"].map(String::from);
+    let rows: Vec<[String; 5]> =
+        std::iter::once(header).chain(rows).map(|r| r.map(|c| lockscope_report::terminal(&c))).collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
+    let mut out = String::new();
+    for r in &rows {
+        for (i, w) in widths.iter().enumerate() {
+            let _ = write!(out, "{:<w$}  ", r[i]);
+        }
+        out.push_str(&r[4]);
+        out.push('\n');
+    }
     out
+}
+
+/// `lockscope rules`: every secret rule with its provider, checks and keywords.
+pub fn list_rules() -> anyhow::Result<Status> {
+    let scanner = Scanner::builtin().context("loading the secret rules")?;
+    let mut out = String::from("ID\tPROVIDER\tNAME\tCHECKS\tKEYWORDS\n");
+    for r in scanner.rules() {
+        let checks: Vec<String> = r
+            .checks
+            .iter()
+            .map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .collect();
+        let _ = writeln!(out, "{}\t{}\t{}\t{}\t{}", r.id, r.provider, r.name, checks.join(","), r.keywords.join(" "));
+    }
+    output::data(&out)?;
+    Ok(Status::Clean)
 }
 
 /// Reads fingerprints (first word of each line; `#` comments and blank lines skipped).

@@ -7,8 +7,15 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod secrets;
+
 fn lockscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscope")).args(args).env("NO_COLOR", "1").output().expect("run lockscope")
+    Command::new(env!("CARGO_BIN_EXE_lockscope"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("LOCKSCOPE_FINGERPRINT_KEY")
+        .output()
+        .expect("run lockscope")
 }
 
 fn simulate(dir: &Path, scenario: &str, users: usize, seed: u64) -> PathBuf {
