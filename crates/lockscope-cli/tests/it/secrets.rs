@@ -22,7 +22,7 @@ const PLANTED: &[&str] = &[
     "abc8Q~Zb3.pQ1r_tU8vW2xY4z",
 ];
 
-fn path(p: &PathBuf) -> &str {
+fn path(p: &std::path::Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
