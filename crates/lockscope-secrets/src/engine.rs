@@ -17,6 +17,9 @@ use crate::rule::Rule;
 /// Bytes past a match the regex may look at (word boundaries, the end assertion).
 const LOOKAHEAD: usize = 4;
 
+/// Bytes an `at_keyword` check may look at after a hit.
+const AT_KEYWORD_SPAN: usize = 512;
+
 /// Bytes searched after a secret for an inline `pragma: allowlist secret`.
 pub(crate) const PRAGMA_WINDOW: usize = 256;
 
@@ -149,6 +152,11 @@ impl Engine {
             }
             hits.sort_unstable();
             hits.dedup();
+            if let Some(at) = &rule.at_keyword {
+                // Drop hits where the rule's match cannot be anchored (`password` in
+                // "Failed password for"), so keyword-dense logs cost no regex search.
+                hits.retain(|&h| at.is_match(&hay[h..hay.len().min(h + AT_KEYWORD_SPAN)]));
+            }
             let mut pos = usize::try_from(cur.next[r].saturating_sub(base)).unwrap_or(usize::MAX);
             let mut i = 0;
             while pos < until {

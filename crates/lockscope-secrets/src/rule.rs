@@ -49,6 +49,8 @@ struct Spec {
     keywords: Vec<String>,
     #[serde(default)]
     case_sensitive: bool,
+    #[serde(default)]
+    at_keyword: Option<String>,
     pattern: String,
     #[serde(default)]
     checks: Vec<Check>,
@@ -91,6 +93,9 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// Keywords match only in the case written (short, common keywords such as Twilio's `AC`).
     pub case_sensitive: bool,
+    /// What must follow at a keyword hit for the hit to be worth a regex search (anchored at
+    /// the hit's first byte). Every match must contain a hit where it holds.
+    pub(crate) at_keyword: Option<Regex>,
     pub(crate) regex: Regex,
     pub(crate) secret_group: usize,
     pub(crate) user_group: Option<usize>,
@@ -160,6 +165,15 @@ fn compile(file: &str, provider: &str, spec: Spec) -> Result<Rule, RuleError> {
         .position(|n| n == Some("secret"))
         .ok_or_else(|| invalid("the pattern has no `secret` group".into()))?;
     let user_group = regex.capture_names().position(|n| n == Some("user"));
+    let at_keyword = match &spec.at_keyword {
+        Some(p) => Some(
+            RegexBuilder::new(&format!("^(?:{p})"))
+                .unicode(false)
+                .build()
+                .map_err(|e| invalid(format!("at_keyword: {e}")))?,
+        ),
+        None => None,
+    };
     let max_len =
         max_len(&spec.pattern).ok_or_else(|| invalid("the pattern can match unboundedly long text".into()))?;
     if max_len > MAX_MATCH_LEN {
@@ -177,6 +191,7 @@ fn compile(file: &str, provider: &str, spec: Spec) -> Result<Rule, RuleError> {
         provider: provider.to_string(),
         keywords: spec.keywords,
         case_sensitive: spec.case_sensitive,
+        at_keyword,
         regex,
         secret_group,
         user_group,
