@@ -25,6 +25,11 @@ pub enum Check {
     UrlPassword,
     /// The value must not be a documentation example (`AKIAIOSFODNN7EXAMPLE`).
     NotExample,
+    /// The value must not be public by design (Stripe publishable keys, public-key encodings).
+    NotPublic,
+    /// A value shaped like a checksummed token (`ghp_…`, `npm_…`) must pass its checksum, even
+    /// when a generic rule found it.
+    KnownFormat,
 }
 
 /// Runs one check on a candidate secret (and the user name the rule captured, if any).
@@ -40,12 +45,41 @@ pub fn passes(check: Check, secret: &[u8], user: Option<&[u8]>) -> bool {
         // such credentials leak, while the words list below would drop it.
         Check::UrlPassword => secret.len() >= 8 && user != Some(secret) && !is_template(secret),
         Check::NotExample => !is_example(secret),
+        Check::NotPublic => !is_public(secret),
+        Check::KnownFormat => text.is_none_or(checksum_holds),
     }
 }
 
-/// Documentation values: AWS's published example keys and anything spelled `EXAMPLE`.
+/// Publishable by design: Stripe `pk_` keys, DER public keys in base64 (RSA and EC SPKI).
+fn is_public(v: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"pk_live_",
+        b"pk_test_",
+        b"MIIBIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MFkwEwYHKoZIzj0CAQ",
+        b"MHYwEAYHKoZIzj0CAQ",
+        b"ssh-rsa",
+        b"ssh-ed25519",
+        b"ecdsa-sha2-",
+    ];
+    PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+/// GitHub and npm tokens carry a CRC32: a value of that exact shape with a wrong one is a decoy.
+fn checksum_holds(v: &str) -> bool {
+    let shaped = v.len() == 40
+        && ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].iter().any(|p| v.starts_with(p))
+        && v[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+    let npm = v.len() == 40 && v.starts_with("npm_") && v[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+    !(shaped || npm) || token::checksum::github_crc32_ok(v)
+}
+
+/// Documentation values: AWS's published example keys, anything spelled `EXAMPLE`, and runs of
+/// `XXXXXXXX` (Slack's documented webhook). Lowercase `xxxx` stays: real test data uses it.
 fn is_example(secret: &[u8]) -> bool {
-    memchr::memmem::find(secret, b"EXAMPLE").is_some() || memchr::memmem::find(secret, b"example").is_some()
+    memchr::memmem::find(secret, b"EXAMPLE").is_some()
+        || memchr::memmem::find(secret, b"example").is_some()
+        || memchr::memmem::find(secret, b"XXXXXXXX").is_some()
 }
 
 /// Values that stand for a secret rather than being one.
@@ -99,15 +133,43 @@ fn is_template(v: &[u8]) -> bool {
     }
 }
 
-/// `settings.GITHUB_API_SECRET`, `os.environ.TOKEN`, `self.key`: dotted identifier paths, and
-/// SCREAMING_SNAKE constants such as `PROJECT_NAME_ALIAS`.
+/// `settings.GITHUB_API_SECRET`, `os.environ.TOKEN`, `self.key`: dotted identifier paths whose
+/// root is a usual object or that name a constant, and SCREAMING_SNAKE constants such as
+/// `PROJECT_NAME_ALIAS`. `Welcome.Home1` is a password, not code.
 fn is_code_reference(v: &[u8]) -> bool {
+    const ROOTS: &[&[u8]] = &[
+        b"settings",
+        b"os",
+        b"self",
+        b"this",
+        b"config",
+        b"cfg",
+        b"conf",
+        b"process",
+        b"env",
+        b"secrets",
+        b"vars",
+        b"params",
+        b"props",
+        b"app",
+        b"context",
+        b"ctx",
+    ];
     let ident = |part: &[u8]| {
         !part.is_empty()
             && (part[0].is_ascii_alphabetic() || part[0] == b'_')
             && part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
     };
-    let dotted = v.contains(&b'.') && v.split(|&b| b == b'.').all(ident);
+    // `API_SECRET`, `TOKEN`: uppercase words; `H7S2X822` (digits, no `_`) is random, not a name.
+    let constant = |part: &[u8]| {
+        part.len() > 1
+            && part.iter().all(|&b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+            && (part.contains(&b'_') || !part.iter().any(u8::is_ascii_digit))
+    };
+    let parts: Vec<&[u8]> = v.split(|&b| b == b'.').collect();
+    let dotted = parts.len() > 1
+        && parts.iter().all(|p| ident(p))
+        && (ROOTS.iter().any(|r| parts[0].eq_ignore_ascii_case(r)) || parts.iter().any(|p| constant(p)));
     let screaming = v.contains(&b'_')
         && v.iter().all(|&b| b.is_ascii_uppercase() || b == b'_')
         && v.iter().any(u8::is_ascii_uppercase);
@@ -134,7 +196,15 @@ mod tests {
         ] {
             assert!(is_placeholder(v.as_bytes()), "{v}");
         }
-        for v in ["hunter2!", "`-08iOR~zZik6ko^\\JPBy4r", "2Tm6cdsRVBTL9hRCmR6MRDTpMLFS4I", "PASSWORD1"] {
+        for v in [
+            "hunter2!",
+            "`-08iOR~zZik6ko^\\JPBy4r",
+            "2Tm6cdsRVBTL9hRCmR6MRDTpMLFS4I",
+            "PASSWORD1",
+            "Welcome.Home1",
+            "iH.DBAZpTGrK",
+            "H7S2X822.G.z20e0c8",
+        ] {
             assert!(!is_placeholder(v.as_bytes()), "{v}");
         }
     }

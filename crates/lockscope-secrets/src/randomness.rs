@@ -34,7 +34,13 @@ pub fn looks_random(v: &[u8]) -> bool {
     let ratio = entropy(v) / bound;
     // Letters only (no digit, no symbol) is how words look; demand more of those.
     let needed = if digits || other { 0.80 } else { 0.90 };
-    ratio >= needed && !(lower && !upper && !digits && !other) && (digits || !is_words(v))
+    ratio >= needed && !(lower && !upper && !digits && !other) && (digits || !is_words(v)) && !is_sequence(v)
+}
+
+/// `0123456789abcdef`, `abcdefgh12345678`: mostly runs of consecutive characters.
+fn is_sequence(v: &[u8]) -> bool {
+    let steps = v.windows(2).filter(|w| w[1] == w[0].wrapping_add(1)).count();
+    steps * 2 > v.len()
 }
 
 /// `UserType`, `User-Agent`, `session_cookie_name`: identifiers made of words — every piece
@@ -51,11 +57,13 @@ fn is_words(v: &[u8]) -> bool {
         }
     }
     pieces.push(&v[start..]);
-    pieces.iter().filter(|p| !p.is_empty()).all(|p| {
-        p.len() >= 3
-            && p.iter().all(u8::is_ascii_alphabetic)
-            && p.iter().any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
-    })
+    let pieces: Vec<&[u8]> = pieces.into_iter().filter(|p| !p.is_empty()).collect();
+    let vowel = |p: &&[u8]| p.iter().any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y'));
+    let alpha = |p: &&[u8]| p.iter().all(u8::is_ascii_alphabetic);
+    // Short pieces (`To` in `ConvertTo-SecureString`, `Az` in `Get-AzAccessToken`) are words
+    // too when most pieces are long.
+    let long = pieces.iter().filter(|p| p.len() >= 3).count();
+    !pieces.is_empty() && pieces.iter().all(|p| alpha(p) && vowel(p) && p.len() >= 2) && long * 3 >= pieces.len() * 2
 }
 
 /// Shannon entropy in bits per byte.
@@ -106,6 +114,9 @@ mod tests {
             "UserType",
             "UserPrincipalName",
             "session_cookie_name",
+            "ConvertTo-SecureString",
+            "Get-AzAccessToken",
+            "0123456789abcdef",
         ] {
             assert!(!looks_random(v.as_bytes()), "{v}");
         }
