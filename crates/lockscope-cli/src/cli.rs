@@ -215,6 +215,11 @@ pub struct SimulateArgs {
         value_parser = ["graph", "diagnostic", "log-analytics", "portal", "mixed"],
     )]
     pub layout: String,
+    /// Users whose access tokens an app wrote into its log (app/api-gateway.log, listed under
+    /// leaked_tokens in truth.json): some dead (issued before a revocation), one still valid,
+    /// the others expired. Scenarios with Entra files only; 0 writes no such log.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub leaked_tokens: u32,
     /// Folder to write.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,

@@ -179,6 +179,12 @@ pub struct Config {
     /// How the Entra files are shaped. The records and `truth.json` do not depend on it; Windows
     /// event logs always have one shape.
     pub layout: Layout,
+    /// Users whose access tokens an application wrote into its log (`app/api-gateway.log`),
+    /// in scenarios with Entra files; 0 (the default) writes no such log. Some tokens were
+    /// issued before a revocation of the user's refresh tokens (dead), one is still valid at the
+    /// end of the window (live), the others have expired; `truth.json` lists them under
+    /// `leaked_tokens`. At most one token per user, so fewer are written in tiny tenants.
+    pub leaked_tokens: u32,
 }
 
 impl Default for Config {
@@ -192,6 +198,7 @@ impl Default for Config {
             start: jiff::Timestamp::from_second(1_744_848_000).unwrap_or_default(),
             noise: 8,
             layout: Layout::Graph,
+            leaked_tokens: 0,
         }
     }
 }
@@ -256,6 +263,7 @@ mod tests {
         assert_eq!((c.users, c.days, c.seed, c.noise), (200, 4, 1, 8));
         assert_eq!(c.scenario, Scenario::Mixed);
         assert_eq!(c.layout, Layout::Graph);
+        assert_eq!(c.leaked_tokens, 0);
         c.validate().expect("test value");
     }
 

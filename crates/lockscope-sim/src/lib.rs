@@ -10,6 +10,7 @@ mod graph;
 mod ids;
 mod la;
 mod layout;
+mod leaks;
 mod linux;
 mod names;
 mod noise;
@@ -62,15 +63,20 @@ impl Summary {
 /// `AADRiskyUsers.json` and `truth.json`; the crate README lists the files of every layout.
 /// Scenarios with a Windows domain ([`Scenario::writes_windows`]) also write
 /// `windows/<HOST>-Security.xml` (and `-System.xml`) per logging machine and `identities.csv`;
-/// the Windows-only ones write no Entra files. The Linux scenarios ([`Scenario::writes_linux`])
+/// the Windows-only ones write no Entra files. With [`Config::leaked_tokens`] above 0, scenarios
+/// with Entra files also write `app/api-gateway.log`, an application log holding that many
+/// users' access tokens (listed under `leaked_tokens` in `truth.json`). The Linux scenarios ([`Scenario::writes_linux`])
 /// write only `linux/<host>/auth.log`, `secure` or `journal.json` (and `auth.log.1.gz`) per host
 /// of the fleet, and `truth.json`.
 pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     cfg.validate()?;
     let start = clock::from_timestamp(cfg.start);
     let mut tenant = tenant::build(cfg, start);
-    let (plan, ad, lin) = scenario::plan(cfg, &mut tenant, start);
+    let (mut plan, ad, lin) = scenario::plan(cfg, &mut tenant, start);
     let tenant = tenant;
+    let taken: Vec<u32> = ad.as_ref().map(|ad| ad.labels.iter().map(|l| l.user).collect()).unwrap_or_default();
+    let mut leaks = leaks::plan(cfg, &tenant, &mut plan, &taken);
+    let plan = plan;
 
     std::fs::create_dir_all(out_dir).map_err(SimError::io(out_dir))?;
     layout::clean(out_dir)?;
@@ -83,6 +89,9 @@ pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
         let (signin_files, bits) = stream::write(cfg, &tenant, &plan, routes)?;
         files.extend(signin_files);
         seen = bits;
+        if let Some(leaks) = &mut leaks {
+            files.push(leaks::write(out_dir, cfg, &tenant, plan.window, leaks)?);
+        }
     }
     if let Some(ad) = &ad {
         files.extend(windows::write(cfg, &tenant, ad, out_dir)?);
@@ -91,7 +100,7 @@ pub fn generate(cfg: &Config, out_dir: &Path) -> Result<Summary, SimError> {
     if let Some(lin) = &lin {
         files.extend(linux::write(cfg, lin, out_dir)?);
     }
-    let others = truth::Others { ad: ad.as_ref(), linux: lin.as_ref() };
+    let others = truth::Others { ad: ad.as_ref(), linux: lin.as_ref(), leaks: leaks.as_deref() };
     files.push(truth::write(out_dir.join("truth.json"), cfg, &tenant, &plan, others, &seen)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let affected =

@@ -111,7 +111,7 @@ impl Background<'_> {
     }
 
     /// Appends user `u`'s background sign-ins for `day` to `out`.
-    fn user_day(&self, u: u32, day: u32, day_start: Tick, out: &mut Vec<SignIn>) {
+    pub(crate) fn user_day(&self, u: u32, day: u32, day_start: Tick, out: &mut Vec<SignIn>) {
         let disruption = self.disruptions.get(u as usize).copied().unwrap_or(Disruption::None);
         user_day(self.tenant, self.seed, self.per_day, u, (day, day_start), disruption, out);
     }

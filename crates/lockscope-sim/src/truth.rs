@@ -3,7 +3,8 @@
 use crate::SimError;
 use crate::clock::{Style, Ts};
 use crate::config::Config;
-use crate::ids::{Guid, Ip};
+use crate::ids::{Domain, Guid, Ip};
+use crate::leaks::Leak;
 use crate::linux::fleet::host;
 use crate::linux::{LinuxPlan, label_name};
 use crate::plan::{CONTRIBUTING, Plan};
@@ -27,6 +28,20 @@ struct Truth<'a> {
     window: Window,
     affected: Vec<Row<'a>>,
     incidents: Vec<IncidentRow<'a>>,
+    /// Tokens written into an application log (only with `leaked_tokens` set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leaked_tokens: Option<Vec<LeakRow<'a>>>,
+}
+
+/// One leaked token: whose it is, where it was written, the sign-in that issued it (its `uti`
+/// is that request id), and whether it still worked when the window ended.
+#[derive(Serialize)]
+struct LeakRow<'a> {
+    user: &'a str,
+    file: &'static str,
+    line: u64,
+    request_id: Guid,
+    status: &'static str,
 }
 
 #[derive(Serialize)]
@@ -78,6 +93,8 @@ enum LockoutRow<'a> {
 pub(crate) struct Others<'a> {
     pub ad: Option<&'a AdPlan>,
     pub linux: Option<&'a LinuxPlan>,
+    /// The leaked tokens, when an application log was written.
+    pub leaks: Option<&'a [Leak]>,
 }
 
 #[derive(Serialize)]
@@ -191,6 +208,18 @@ pub(crate) fn write(
         window: Window { start: Ts(plan.window.0, Style::TicksTrim), end: Ts(plan.window.1, Style::TicksTrim) },
         affected,
         incidents,
+        leaked_tokens: others.leaks.map(|leaks| {
+            leaks
+                .iter()
+                .map(|l| LeakRow {
+                    user: &tenant.user(l.signin.user).upn,
+                    file: crate::leaks::FILE,
+                    line: l.line,
+                    request_id: tenant.keys.guid(Domain::Request, l.signin.key),
+                    status: l.status.as_str(),
+                })
+                .collect()
+        }),
     };
     let mut out = Output::create(path)?;
     let mut ser =

@@ -13,8 +13,16 @@ pub fn run(g: &Global, args: &SimulateArgs) -> anyhow::Result<Status> {
     let start = lockscope::time::parse(&args.start)
         .with_context(|| format!("--start {:?} is not a date or time", args.start))?;
     let layout: Layout = args.layout.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cfg =
-        Config { scenario, users: args.users, seed: args.seed, days: args.days, start, noise: args.noise, layout };
+    let cfg = Config {
+        scenario,
+        users: args.users,
+        seed: args.seed,
+        days: args.days,
+        start,
+        noise: args.noise,
+        layout,
+        leaked_tokens: args.leaked_tokens,
+    };
     let summary = lockscope_sim::generate(&cfg, &args.output)
         .with_context(|| format!("simulating into {}", args.output.display()))?;
     let bytes: u64 = summary.files.iter().map(|f| f.1).sum();

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod leaks;
 mod secrets;
 
 fn lockscope(args: &[&str]) -> Output {

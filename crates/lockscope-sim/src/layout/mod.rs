@@ -396,5 +396,6 @@ pub(crate) fn clean(out_dir: &Path) -> Result<(), SimError> {
         let _ = std::fs::remove_dir(out_dir.join(dir));
     }
     crate::windows::clean(out_dir)?;
+    crate::leaks::clean(out_dir)?;
     crate::linux::clean(out_dir)
 }

@@ -5,6 +5,7 @@ mod data;
 mod determinism;
 mod formats;
 mod layouts;
+mod leaks;
 mod linux;
 mod linuxdata;
 mod mace;
