@@ -59,7 +59,9 @@ pub(crate) fn event(s: &Sighting) -> Option<Event> {
     if token.upn.is_none() && token.oid.is_none() {
         return None;
     }
-    let time: Timestamp = token.issued_at.or(token.expires_at)?;
+    // Without `iat` the token has no place on a timeline (its `exp` would put it after every
+    // other event and move the end of the logs); it stays in `secrets.jsonl`.
+    let time: Timestamp = token.issued_at?;
     let mut e = Event::new(time, Kind::TokenLeaked, s.origin.clone());
     e.user = Some(Principal {
         name: token.upn.as_ref().map(|u| u.to_ascii_lowercase()),

@@ -66,7 +66,7 @@ fn cited(ev: &Value) -> String {
 /// What the evidence note of a token says for each truth status.
 fn status_text(status: &str) -> &'static str {
     match status {
-        "dead" => "; dead: issued before the refresh-token cut-off",
+        "dead" => "; dead: issued before the ",
         "expired" => "; expired ",
         "live" => "; still valid at the end of the logs",
         other => panic!("unknown status {other:?}"),

@@ -111,6 +111,26 @@ impl Tenant {
         e
     }
 
+    /// A token of `user`, issued at `iat` and expiring at `exp`, found in a log with
+    /// fingerprint `fp`; `request` is the sign-in request id its `uti` decodes to.
+    pub fn leaked_token(
+        &mut self,
+        user: &str,
+        iat: Timestamp,
+        exp: Timestamp,
+        fp: &str,
+        request: Option<&str>,
+    ) -> &mut Event {
+        let e = self.push(Kind::TokenLeaked, iat, user);
+        e.ids = Ids { request: request.map(str::to_string), ..Ids::default() };
+        e.reason = Some("JSON Web Token (access-token)".into());
+        e.detail.activity = Some("jwt".into());
+        e.detail.token_issued = Some(iat);
+        e.detail.token_expires = Some(exp);
+        e.detail.fingerprint = Some(fp.to_string());
+        e
+    }
+
     /// A 4740 lockout of `user` on `dc` naming `caller`.
     pub fn lockout(&mut self, user: &str, time: Timestamp, caller: &str, dc: &str) -> &mut Event {
         let e = self.push(Kind::Lockout, time, user);

@@ -544,3 +544,65 @@ mod linux_faillock {
         assert!(!v.actions.contains(&Action::UnlockAd));
     }
 }
+
+mod token_leaked {
+    use super::*;
+
+    /// A token of the user's own sign-in written into an app log, still valid when the logs end:
+    /// revoke the sessions; the issuing sign-in is cited through the token's `uti`.
+    #[test]
+    fn live_token_needs_revocation_and_cites_its_sign_in() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.signin("ana@contoso.com", at(0), 0, "10.0.0.1", "laptop", "US").ids.record = Some("req-1".into());
+        t.leaked_token("ana@contoso.com", at(0), at(600), "fp1", Some("req-1"));
+        t.leaked_token("ana@contoso.com", at(0), at(600), "fp1", Some("req-1")); // the same token again
+        t.signin("ana@contoso.com", at(30), 0, "10.0.0.1", "laptop", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::TokenLeaked, Verdict::NeedsReview));
+        assert!(u.actions.contains(&Action::RevokeSessions));
+        assert!(u.explanation.starts_with("1 token of this user"), "one token seen twice: {}", u.explanation);
+        assert!(u.evidence.iter().any(|e| e.note.starts_with("issued this leaked token")));
+    }
+
+    /// Issued before the provider's revocation and expired since: the MACE member stays a false
+    /// positive to confirm safe, with the dead token as history.
+    #[test]
+    fn dead_token_does_not_change_a_false_positive() {
+        let mut t = mace_tenant(Some(MACE_APP_ID), "MACE Credential Revocation", 6);
+        t.leaked_token("user0@contoso.com", at(-60), at(-5), "fp-dead", None);
+        let case = t.analyse();
+        let u = verdict_of(&case, "user0@contoso.com").expect("affected");
+        assert_eq!((u.root_cause, u.verdict), (RuleId::ProviderMassRevocation, Verdict::FalsePositive));
+        assert!(u.contributing.contains(&RuleId::TokenLeaked));
+        assert!(u.evidence.iter().any(|e| e.note.contains("dead: issued before the provider revocation")));
+    }
+
+    /// A live token keeps a mass-event member from being cleared.
+    #[test]
+    fn live_token_blocks_clearing() {
+        let mut t = mace_tenant(Some(MACE_APP_ID), "MACE Credential Revocation", 6);
+        t.leaked_token("user1@contoso.com", at(120), at(100_000), "fp-live", None);
+        t.signin("user1@contoso.com", at(200), 0, "10.0.0.1", "laptop", "US");
+        let case = t.analyse();
+        let u = verdict_of(&case, "user1@contoso.com").expect("affected");
+        assert_eq!(u.verdict, Verdict::NeedsReview);
+        assert!(!u.actions.contains(&Action::ConfirmSafe) && u.actions.contains(&Action::RevokeSessions));
+    }
+
+    /// Regression: a token claiming a far-future `iat` must not move the end of the logs and
+    /// turn another user's live token into an expired one.
+    #[test]
+    fn a_future_token_does_not_move_the_end_of_the_logs() {
+        let mut t = Tenant::default();
+        t.routine("ana@contoso.com", 3);
+        t.leaked_token("ana@contoso.com", at(0), at(90), "fp-a", None);
+        t.signin("ana@contoso.com", at(30), 0, "10.0.0.1", "laptop", "US");
+        t.routine("bob@contoso.com", 3);
+        t.leaked_token("bob@contoso.com", at(100_000), at(100_060), "fp-b", None);
+        let case = t.analyse();
+        let ana = verdict_of(&case, "ana@contoso.com").expect("affected");
+        assert!(ana.actions.contains(&Action::RevokeSessions), "{}", ana.explanation);
+    }
+}

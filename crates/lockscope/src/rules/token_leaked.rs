@@ -16,18 +16,21 @@ use jiff::Timestamp;
 use super::{Rule, UserCtx, cite};
 use crate::event::{Event, Kind};
 use crate::finding::{Action, Finding, RuleId};
+use crate::invalidation::InvalidationKind;
 
 /// See the module documentation.
 pub struct TokenLeaked;
 
 /// What became of one leaked token by the end of the logs.
 enum Status {
-    /// Issued before a revocation cut-off.
-    Revoked(Timestamp),
+    /// Issued before a revocation cut-off (its kind and time), and not usable after the logs end.
+    Revoked(&'static str, Timestamp),
     /// Past its `exp`.
     Expired(Timestamp),
-    /// Neither: still usable as far as the logs tell.
-    Live(Option<Timestamp>),
+    /// Neither: still usable as far as the logs tell. A revocation it predates is noted: it ends
+    /// the refresh tokens, while an access token stays valid until `exp` wherever Continuous
+    /// Access Evaluation is not enforced.
+    Live(Option<Timestamp>, Option<(&'static str, Timestamp)>),
 }
 
 impl Rule for TokenLeaked {
@@ -39,29 +42,42 @@ impl Rule for TokenLeaked {
         let leaks: Vec<&Event> = ctx.iter().map(|(_, e)| e).filter(|e| e.kind == Kind::TokenLeaked).collect();
         let first = leaks.first()?;
         // The end of the logs stands for "now", so the verdict does not depend on when it runs.
-        let end = ctx.events.last().map_or(first.time, |e| e.time);
+        // Leaked tokens do not count: a token's claimed `iat` is not a logged event.
+        let end = ctx.events.iter().rev().find(|e| e.kind != Kind::TokenLeaked).map_or(first.time, |e| e.time);
         let mut evidence = Vec::new();
+        // One token written in several places is one token: counted once, cited everywhere.
+        let mut seen: Vec<&str> = Vec::new();
         let (mut live, mut revoked, mut expired) = (0, 0, 0);
         let mut live_until: Option<Timestamp> = None;
         for leak in &leaks {
             let mut cited = cite(leak);
+            let fingerprint = leak.detail.fingerprint.as_deref().unwrap_or_default();
+            let new = !seen.contains(&fingerprint);
+            if new {
+                seen.push(fingerprint);
+            }
             match status(ctx, leak, end) {
-                Status::Revoked(cut) => {
-                    revoked += 1;
-                    cited.note.push_str(&format!("; dead: issued before the refresh-token cut-off {cut}"));
+                Status::Revoked(kind, cut) => {
+                    revoked += usize::from(new);
+                    cited.note.push_str(&format!("; dead: issued before the {kind} at {cut}"));
                 }
                 Status::Expired(exp) => {
-                    expired += 1;
+                    expired += usize::from(new);
                     cited.note.push_str(&format!("; expired {exp}"));
                 }
-                Status::Live(exp) => {
-                    live += 1;
+                Status::Live(exp, before) => {
+                    live += usize::from(new);
                     live_until = live_until.max(exp);
                     match exp {
                         Some(exp) => {
                             cited.note.push_str(&format!("; still valid at the end of the logs (until {exp})"))
                         }
                         None => cited.note.push_str("; no expiry: treat as live"),
+                    }
+                    if let Some((kind, cut)) = before {
+                        cited.note.push_str(&format!(
+                            "; issued before the {kind} at {cut}, which ends refresh tokens but not an access token where Continuous Access Evaluation is not enforced"
+                        ));
                     }
                 }
             }
@@ -92,8 +108,8 @@ impl Rule for TokenLeaked {
         };
         let summary = format!(
             "{} token{} of this user written into logs ({}): {state}",
-            leaks.len(),
-            if leaks.len() == 1 { "" } else { "s" },
+            seen.len(),
+            if seen.len() == 1 { "" } else { "s" },
             files.join(", ")
         );
         let finding = ctx.finding(self.id(), summary, 0.9, evidence);
@@ -102,15 +118,30 @@ impl Rule for TokenLeaked {
 }
 
 fn status(ctx: &UserCtx<'_>, leak: &Event, end: Timestamp) -> Status {
-    if let Some(issued) = leak.detail.token_issued {
-        let cut = ctx.invalidations.iter().map(|i| i.cutoff()).filter(|cut| issued < *cut).min();
-        if let Some(cut) = cut {
-            return Status::Revoked(cut);
-        }
+    let before = leak.detail.token_issued.and_then(|issued| {
+        ctx.invalidations
+            .iter()
+            .filter(|i| issued < i.cutoff())
+            .min_by_key(|i| i.cutoff())
+            .map(|i| (revocation(i.kind), i.cutoff()))
+    });
+    match (leak.detail.token_expires, before) {
+        // Revoked, and past its own lifetime too: nothing can use it.
+        (exp, Some((kind, cut))) if exp.is_none_or(|exp| exp <= end) => Status::Revoked(kind, cut),
+        (Some(exp), None) if exp <= end => Status::Expired(exp),
+        (exp, before) => Status::Live(exp, before),
     }
-    match leak.detail.token_expires {
-        Some(exp) if exp <= end => Status::Expired(exp),
-        exp => Status::Live(exp),
+}
+
+/// How a revocation reads in a note.
+fn revocation(kind: InvalidationKind) -> &'static str {
+    match kind {
+        InvalidationKind::RefreshTokenRevocation => "refresh-token revocation",
+        InvalidationKind::SessionRevocation => "session revocation",
+        InvalidationKind::PasswordChange => "password change",
+        InvalidationKind::PasswordReset => "password reset",
+        InvalidationKind::AccountDisabled => "account disable",
+        InvalidationKind::ProviderRevocation => "provider revocation",
     }
 }
 
