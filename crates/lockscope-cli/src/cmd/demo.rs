@@ -16,7 +16,8 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<Status> {
     let case_dir = args.output.join("case");
     // A few access tokens written into an app log, as in April 2025: the case shows whose, where,
     // and which still work.
-    let cfg = Config { scenario: Scenario::Mixed, users: args.users, seed: args.seed, leaked_tokens: 6, ..Config::default() };
+    let cfg =
+        Config { scenario: Scenario::Mixed, users: args.users, seed: args.seed, leaked_tokens: 6, ..Config::default() };
     lockscope_sim::generate(&cfg, &data).with_context(|| format!("simulating into {}", data.display()))?;
     // The labels sit beside the exports, not among them: an investigation never sees the answers.
     let truth = args.output.join("truth.json");

@@ -17,12 +17,36 @@ use crate::output;
 /// One finding as written to JSON Lines: where, what, whose, and whether it still works.
 #[derive(Debug, Serialize)]
 struct Record<'a> {
+    schema_version: u32,
     file: &'a str,
     #[serde(flatten)]
     leak: &'a Leak,
+    /// Who the token belongs to (`upn`, else `oid`), when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<jiff::Timestamp>,
+    /// `expired`, `possibly-live` (not expired at `--at`) or `unknown` (no expiry in the secret).
+    state: &'static str,
+    /// The same, for people.
     validity: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<String>,
+}
+
+/// The machine-readable state of a secret at `at`.
+fn state(leak: &Leak, at: jiff::Timestamp) -> &'static str {
+    match leak.token.as_ref().and_then(|t| t.expires_at) {
+        Some(exp) if exp <= at => "expired",
+        Some(_) => "possibly-live",
+        None => "unknown",
+    }
 }
 
 /// What one stream gave.
@@ -61,9 +85,17 @@ pub fn run(g: &Global, args: &ScanArgs) -> anyhow::Result<Status> {
     let mut jsonl = String::new();
     for s in &scanned {
         for leak in &s.leaks {
+            let token = leak.token.as_ref();
             let record = Record {
+                schema_version: 1,
                 file: &s.file,
                 leak,
+                owner: token.and_then(|t| t.upn.as_deref().or(t.oid.as_deref())),
+                tenant: token.and_then(|t| t.tenant_id.as_deref()),
+                app: token.and_then(|t| t.app_id.as_deref()),
+                issued: token.and_then(|t| t.issued_at),
+                expires: token.and_then(|t| t.expires_at),
+                state: state(leak, at),
                 validity: validity(leak, at),
                 value: leak.value.as_ref().map(|v| String::from_utf8_lossy(v.expose()).into_owned()),
             };

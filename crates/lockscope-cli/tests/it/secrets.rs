@@ -63,6 +63,9 @@ fn scan_reports_types_owners_and_fingerprints_but_never_values() {
     assert_eq!(jwt["token"]["upn"], "alice@contoso.com");
     assert_eq!(jwt["token"]["request_id"], "4d63c1c4-c95b-4d3c-8e0a-1271fd813e00", "uti decodes to the sign-in id");
     assert!(jwt["validity"].as_str().is_some_and(|v| v.starts_with("expired")), "{}", jwt["validity"]);
+    assert_eq!((jwt["state"].as_str(), jwt["owner"].as_str()), (Some("expired"), Some("alice@contoso.com")));
+    assert_eq!(jwt["tenant"], "a2164b8e-d052-4f10-8352-fa46f761a964");
+    assert_eq!(rows[1]["state"], "unknown");
     assert!(rows.iter().all(|r| r.get("value").is_none()));
 }
 
