@@ -23,6 +23,9 @@ const EXAMPLES: &str = "Examples:
   az rest --url … | lockscope investigate -        read from stdin
   lockscope scan /var/log/app/                     find leaked tokens and keys (values never printed)
   tail -F app.log | lockscope redact >> clean.log  strip secrets from a log stream
+  lockscope plan case --render-dir case/plan       what to do per user, as plan.json and scripts to review
+  lockscope apply case/plan.json --dry-run         what applying the plan through Graph would do
+  lockscope collect entra --since 2025-04-18 --until 2025-04-21 -o graph   export Entra logs from Graph
 
 Exit status: 0 nothing found, 1 affected users found, 2 error.";
 
@@ -53,6 +56,12 @@ pub enum Command {
     Scan(ScanArgs),
     /// Copy a log with every secret replaced by a typed, fingerprinted placeholder.
     Redact(RedactArgs),
+    /// Build a remediation plan (plan.json, content-hashed) from a case folder; read-only.
+    Plan(PlanArgs),
+    /// Carry a plan out against Microsoft Graph: batches, retries, journal, read-back.
+    Apply(crate::cmd::apply::ApplyArgs),
+    /// Export Entra logs from Microsoft Graph into files `investigate` reads.
+    Collect(crate::cmd::collect::CollectArgs),
     /// List the secret-detection rules (`scan`, `redact` and `investigate` use them).
     Rules,
 }
@@ -113,6 +122,34 @@ pub struct InvestigateArgs {
     /// Do not scan the inputs for leaked tokens and secrets (`secrets.jsonl`, `token-leaked`).
     #[arg(long)]
     pub no_secrets: bool,
+    /// Also write the events and findings for a SIEM under `export/<format>/` (repeatable, or
+    /// comma-separated: `--export ocsf,ecs`).
+    #[arg(long, value_enum, value_name = "FORMAT", value_delimiter = ',')]
+    pub export: Vec<ExportFormat>,
+}
+
+/// A SIEM export format (`investigate --export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// OCSF 1.3 JSON Lines: Authentication, Account Change and Detection Finding.
+    Ocsf,
+    /// Elastic Common Schema JSON Lines; findings as alerts.
+    Ecs,
+    /// Splunk HTTP Event Collector event JSON, one per line.
+    SplunkHec,
+    /// Microsoft Sentinel Logs Ingestion API arrays, with the DCR stream declarations.
+    Sentinel,
+}
+
+impl From<ExportFormat> for lockscope_report::export::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Ocsf => Self::Ocsf,
+            ExportFormat::Ecs => Self::Ecs,
+            ExportFormat::SplunkHec => Self::SplunkHec,
+            ExportFormat::Sentinel => Self::Sentinel,
+        }
+    }
 }
 
 /// How `scan` prints its findings.
@@ -172,6 +209,44 @@ pub struct RedactArgs {
     /// Print what was redacted on stderr.
     #[arg(long)]
     pub stats: bool,
+}
+
+/// What `lockscope plan` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The plan itself (plan.json).
+    Json,
+    /// Microsoft Graph PowerShell for the Entra actions (plan.ps1).
+    Powershell,
+    /// Graph $batch request bodies for the Entra actions (plan-batch.json).
+    GraphBatch,
+    /// ActiveDirectory PowerShell for the Active Directory actions (plan-ad.ps1).
+    AdPowershell,
+    /// POSIX shell for the Linux actions (plan.sh).
+    Shell,
+}
+
+/// `lockscope plan`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Provider false positives get confirm-safe (or dismiss-risk with --dismiss), never a password reset; compromised users get confirm-compromised, revoke-sessions and reset-password; users that need review get only the safe remedies the case names (revoke a live leaked token, unlock, fix a stale credential); the others are listed as excluded, with the reason. Nothing is changed anywhere: review the plan, then run `lockscope apply` or the renderings.\n\nExit status: 0 nothing to do, 1 a plan with actions, 2 error."
+)]
+pub struct PlanArgs {
+    /// The case folder `lockscope investigate -o CASE` wrote.
+    #[arg(value_name = "CASE")]
+    pub case: PathBuf,
+    /// Where to write the plan (default: CASE/plan.json).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also print the plan, or one rendering of it, on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<PlanFormat>,
+    /// Also write every rendering into this folder: plan.ps1, plan-batch.json, plan-ad.ps1, plan.sh.
+    #[arg(long, value_name = "DIR")]
+    pub render_dir: Option<PathBuf>,
+    /// Dismiss the risk of provider false positives instead of confirming them safe.
+    #[arg(long)]
+    pub dismiss: bool,
 }
 
 /// `lockscope simulate`.

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&cli.global, args),
         Command::Scan(args) => cmd::scan::run(&cli.global, args),
         Command::Redact(args) => cmd::redact::run(&cli.global, args),
+        Command::Plan(args) => cmd::plan::run(&cli.global, args),
+        Command::Apply(args) => cmd::apply::run(&cli.global, args),
+        Command::Collect(args) => cmd::collect::run(&cli.global, args),
         Command::Rules => cmd::scan::list_rules(),
     };
     match result {

@@ -29,3 +29,8 @@ pub fn note(quiet: bool, text: &str) {
         eprintln!("{text}");
     }
 }
+
+/// A warning on stderr that `-q` does not silence.
+pub fn warn(text: &str) {
+    eprintln!("{text}");
+}

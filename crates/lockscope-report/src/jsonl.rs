@@ -18,7 +18,7 @@ fn line(w: &mut dyn Write, v: &impl Serialize) -> io::Result<()> {
 }
 
 /// `{"schema_version": N, …fields of v}`.
-fn versioned(v: &impl Serialize) -> io::Result<Value> {
+pub(crate) fn versioned(v: &impl Serialize) -> io::Result<Value> {
     let mut value = serde_json::to_value(v)?;
     if let Value::Object(map) = &mut value {
         let mut out = serde_json::Map::with_capacity(map.len() + 1);
@@ -40,6 +40,7 @@ pub fn manifest(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         "tool": TOOL,
         "settings": case.settings,
         "totals": case.totals,
+        "window": window(case),
         "duplicates_dropped": case.duplicates,
         "identities": case.identities,
         "affected_users": case.users.len(),
@@ -53,6 +54,17 @@ pub fn manifest(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     w.write_all(b"\n")
+}
+
+/// `{"start", "end"}`: the times of the first and last event read (null without events).
+fn window(case: &Case) -> Value {
+    match (case.events.first(), case.events.last()) {
+        (Some(first), Some(last)) => json!({
+            "start": lockscope::time::format(first.time),
+            "end": lockscope::time::format(last.time),
+        }),
+        _ => Value::Null,
+    }
 }
 
 /// `affected-users.jsonl`.
@@ -84,7 +96,7 @@ pub fn incidents(case: &Case, w: &mut dyn Write) -> io::Result<()> {
 
 /// One line of `events.jsonl`: the contract's fields first, then the rest of the event.
 #[derive(Serialize)]
-struct EventLine<'a> {
+pub(crate) struct EventLine<'a> {
     schema_version: u32,
     #[serde(serialize_with = "lockscope::time::serialize")]
     time: jiff::Timestamp,
@@ -117,7 +129,8 @@ pub fn events(case: &Case, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn event_line<'a>(e: &'a Event, user: Option<&'a str>) -> EventLine<'a> {
+/// The `events.jsonl` line of one event, whose resolved identity is `user`.
+pub(crate) fn event_line<'a>(e: &'a Event, user: Option<&'a str>) -> EventLine<'a> {
     EventLine {
         schema_version: SCHEMA_VERSION,
         time: e.time,

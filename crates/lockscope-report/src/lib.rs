@@ -2,8 +2,12 @@
 
 mod csv_out;
 mod escape;
+pub mod export;
+mod html;
 mod jsonl;
 mod markdown;
+pub mod plan;
+mod sqlite;
 mod summary;
 
 use std::fs::File;
@@ -12,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use lockscope::Case;
 
-pub use escape::{csv_cell, md_cell, terminal};
+pub use escape::{csv_cell, html, md_cell, terminal};
 pub use summary::summary;
 
 /// The tool name and version written into every output.
@@ -23,6 +27,8 @@ pub const TOOL: &str = concat!("lockscope ", env!("CARGO_PKG_VERSION"));
 pub struct Options {
     /// Also write `events.jsonl` (every normalised event with its origin).
     pub events: bool,
+    /// SIEM exports to write under `export/<format>/`.
+    pub exports: export::Exports,
 }
 
 /// A failure to write an output file.
@@ -56,8 +62,11 @@ pub fn write_case(case: &Case, dir: &Path, opts: Options) -> Result<Vec<PathBuf>
     file("token-invalidations.jsonl", &|w| jsonl::invalidations(case, w))?;
     file("secrets.jsonl", &|w| jsonl::secrets(case, w))?;
     file("report.md", &|w| markdown::report(case, w))?;
+    file("report.html", &|w| html::report(case, w))?;
     if opts.events {
         file("events.jsonl", &|w| jsonl::events(case, w))?;
     }
+    written.push(sqlite::write(case, &dir.join("case.sqlite"))?);
+    written.extend(export::write(case, dir, opts.exports)?);
     Ok(written)
 }

@@ -139,6 +139,18 @@ fn locked_not_disabled(events: &mut [Event], users: &[Option<UserId>], policy: L
     }
 }
 
+/// Records on `user` the latest risky-user record (snapshot or history item) among `events`
+/// (time-ordered): what Identity Protection said about the user when the logs end.
+fn risk_snapshot<'a>(user: &mut AffectedUser, events: impl Iterator<Item = &'a Event>) {
+    let latest =
+        events.filter(|e| e.kind == Kind::RiskState).filter_map(|e| e.risk.as_ref().map(|r| (e.time, r))).last();
+    if let Some((time, risk)) = latest {
+        user.risk_state.clone_from(&risk.state);
+        user.risk_level.clone_from(&risk.level);
+        user.risk_as_of = Some(time);
+    }
+}
+
 /// Names the owner of each leaked token whose event joined an identity.
 fn name_owners(secrets: &mut [Sighting], events: &[Event], users: &[Option<UserId>], names: &[String]) {
     for (e, user) in events.iter().zip(users) {
@@ -193,7 +205,10 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
                 return (findings, None);
             }
             let counts = Counts::of(tl.events.iter().map(|&i| &events[i]));
-            let user = verdict::explain(&identities[tl.user], &findings, &ctx.incidents, counts);
+            let mut user = verdict::explain(&identities[tl.user], &findings, &ctx.incidents, counts);
+            if let Some(u) = user.as_mut() {
+                risk_snapshot(u, tl.events.iter().map(|&i| &events[i]));
+            }
             (findings, user)
         })
         .collect();

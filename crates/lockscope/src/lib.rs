@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod input;
 pub mod invalidation;
 pub mod leak;
+pub mod plan;
 pub mod rules;
 pub mod source;
 pub mod time;

@@ -41,6 +41,14 @@ pub struct AffectedUser {
     pub actions: Vec<Action>,
     /// The incident the root cause belongs to, if any.
     pub incident: Option<String>,
+    /// The user's risk state (`atRisk`, `confirmedSafe`, `dismissed`, …) in the latest risky-user
+    /// record of the logs, if any.
+    pub risk_state: Option<String>,
+    /// The user's risk level (`low`, `medium`, `high`, `none`, …) in that record.
+    pub risk_level: Option<String>,
+    /// The time of that record.
+    #[serde(serialize_with = "crate::time::serialize_opt")]
+    pub risk_as_of: Option<Timestamp>,
     /// Why, in one paragraph: the root cause's summary and what overrode what.
     pub explanation: String,
     /// Counts over the user's events.
@@ -203,6 +211,9 @@ pub fn explain(
         last_seen,
         actions,
         incident,
+        risk_state: None,
+        risk_level: None,
+        risk_as_of: None,
         explanation,
         counts,
         findings: findings.iter().map(|f| f.id.clone()).collect(),

@@ -50,8 +50,12 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         ..Settings::default()
     };
     let case = analyse(ingested, &settings, mapping);
-    lockscope_report::write_case(&case, &args.output, Options { events: args.events })
-        .context("writing the case folder")?;
+    lockscope_report::write_case(
+        &case,
+        &args.output,
+        Options { events: args.events, exports: args.export.iter().map(|&f| f.into()).collect() },
+    )
+    .context("writing the case folder")?;
     match args.format {
         Format::Text => {
             output::data(&lockscope_report::summary(&case))?;

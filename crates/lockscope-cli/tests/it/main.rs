@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod exports;
+mod graph;
+mod html;
 mod leaks;
+mod plan;
 mod secrets;
 
 fn lockscope(args: &[&str]) -> Output {
