@@ -91,9 +91,18 @@ pub struct InvestigateArgs {
     /// Also write events.jsonl: every normalised event with its origin.
     #[arg(long)]
     pub events: bool,
-    /// Treat any unreadable record or input as an error (exit 2).
+    /// Treat any unreadable record or input as an error (exit 2). By default damaged records
+    /// and inputs are counted, reported with their position, and the rest is read.
     #[arg(long)]
     pub strict: bool,
+    /// The most bytes decompressed from one input (gzip, zstd and zip layers and members
+    /// together); beyond it the rest of that input is reported unreadable. Binary units: K, M, G, T.
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = lockscope::input::parse_bytes)]
+    pub max_decompressed: u64,
+    /// The most events analysed per identity, earliest first; the rest are dropped and reported,
+    /// so a flood against one account cannot exhaust memory or time.
+    #[arg(long, value_name = "N", default_value_t = lockscope::case::DEFAULT_MAX_EVENTS_PER_USER)]
+    pub max_events_per_user: usize,
     /// CSV mapping names of the same person (UPN, object id, sAMAccountName, DOMAIN\user, …), one person a row.
     #[arg(long, value_name = "FILE")]
     pub identities: Option<PathBuf>,

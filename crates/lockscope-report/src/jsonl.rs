@@ -51,6 +51,7 @@ pub fn manifest(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         "secrets_found": case.secrets.len(),
         "inputs": case.files,
         "input_errors": case.input_errors,
+        "events_over_cap": case.overflow,
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     w.write_all(b"\n")

@@ -100,12 +100,22 @@ fn input_problems(case: &Case, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|f| f.unreadable > 0 || f.problem.is_some() || f.skipped.is_some() || !f.notes.is_empty())
         .collect();
-    if bad.is_empty() && case.input_errors.is_empty() {
+    if bad.is_empty() && case.input_errors.is_empty() && case.overflow.is_empty() {
         return Ok(());
     }
     writeln!(w, "## Inputs skipped, damaged or read with loss\n")?;
     for e in &case.input_errors {
         writeln!(w, "- {}", md_cell(e))?;
+    }
+    for o in &case.overflow {
+        writeln!(
+            w,
+            "- {}: {} events over the cap of {} per identity dropped, from {} on",
+            md_cell(&o.user),
+            o.dropped,
+            o.kept,
+            o.from
+        )?;
     }
     for f in bad {
         if let Some(why) = &f.skipped {

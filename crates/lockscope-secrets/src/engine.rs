@@ -117,6 +117,26 @@ impl Engine {
         &self.rules
     }
 
+    /// Whether any rule's keyword occurs in `hay`: without one, `hay` holds no secret.
+    pub(crate) fn any_keyword(&self, hay: &[u8]) -> bool {
+        let [insensitive, sensitive] = &self.keywords;
+        // Short texts (record fields, the common case) are lowercased on the stack.
+        let mut stack = [0u8; 256];
+        let heap;
+        let lower: &[u8] = match stack.get_mut(..hay.len()) {
+            Some(buf) => {
+                buf.copy_from_slice(hay);
+                buf.make_ascii_lowercase();
+                buf
+            }
+            None => {
+                heap = hay.to_ascii_lowercase();
+                &heap
+            }
+        };
+        insensitive.automaton.is_match(lower) || sensitive.automaton.is_match(hay)
+    }
+
     pub(crate) fn cursor(&self) -> Cursor {
         Cursor { next: vec![0; self.rules.len()], hits: vec![Vec::new(); self.rules.len()], lower: Vec::new() }
     }

@@ -26,6 +26,9 @@ use crate::verdict::{self, AffectedUser, Counts};
 /// Version of the output schemas (docs/schemas.md). Bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The default of [`Settings::max_events_per_user`].
+pub const DEFAULT_MAX_EVENTS_PER_USER: usize = 5_000_000;
+
 /// Tunable thresholds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -37,6 +40,9 @@ pub struct Settings {
     pub lockout: LockoutPolicy,
     /// The Linux pam_faillock policy (`deny`, `fail_interval`, `unlock_time`).
     pub faillock: LockoutPolicy,
+    /// The most events kept per identity, earliest first; the rest are dropped and counted in
+    /// [`Case::overflow`], so a flood against one account cannot exhaust the analysis.
+    pub max_events_per_user: usize,
 }
 
 impl Default for Settings {
@@ -46,6 +52,7 @@ impl Default for Settings {
             min_spray_users: 5,
             lockout: LockoutPolicy::default(),
             faillock: LockoutPolicy::FAILLOCK_DEFAULT,
+            max_events_per_user: DEFAULT_MAX_EVENTS_PER_USER,
         }
     }
 }
@@ -81,6 +88,57 @@ pub struct Case {
     pub event_users: Vec<Option<UserId>>,
     /// Identity display names, indexed by `UserId`.
     pub names: Vec<String>,
+    /// Identities that had more events than [`Settings::max_events_per_user`], by name.
+    pub overflow: Vec<Overflow>,
+}
+
+/// The events of one identity dropped over [`Settings::max_events_per_user`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overflow {
+    /// The identity.
+    pub user: String,
+    /// Events kept (the cap).
+    pub kept: u64,
+    /// Events dropped.
+    pub dropped: u64,
+    /// The time of the first event dropped: the identity's analysis ends there.
+    #[serde(serialize_with = "crate::time::serialize")]
+    pub from: jiff::Timestamp,
+}
+
+/// Keeps at most `cap` events per identity, the earliest (events are time-sorted); returns, per
+/// identity over the cap, how many were dropped and the time of the first.
+fn cap_per_user(
+    events: &mut Vec<Event>,
+    users: &mut Vec<Option<UserId>>,
+    cap: usize,
+) -> BTreeMap<UserId, (u64, jiff::Timestamp)> {
+    let mut dropped: BTreeMap<UserId, (u64, jiff::Timestamp)> = BTreeMap::new();
+    if events.len() <= cap {
+        return dropped;
+    }
+    let mut seen: std::collections::HashMap<UserId, usize> = std::collections::HashMap::new();
+    let keep: Vec<bool> = events
+        .iter()
+        .zip(users.iter())
+        .map(|(e, u)| {
+            let Some(u) = *u else { return true };
+            let n = seen.entry(u).or_default();
+            *n += 1;
+            if *n <= cap {
+                return true;
+            }
+            dropped.entry(u).or_insert((0, e.time)).0 += 1;
+            false
+        })
+        .collect();
+    if !dropped.is_empty() {
+        let mut k = keep.iter();
+        events.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        users.retain(|_| *k.next().unwrap_or(&true));
+    }
+    dropped
 }
 
 /// Keeps only the latest risky-user snapshot per user (Log Analytics `AADRiskyUsers` is a stream
@@ -174,9 +232,18 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
     let mut mapping = mapping;
     let (resolver, mut users) = Resolver::resolve_all(&events, mapping.as_mut());
     latest_snapshots(&mut events, &mut users);
+    let dropped = cap_per_user(&mut events, &mut users, settings.max_events_per_user.max(1));
     locked_not_disabled(&mut events, &users, settings.lockout);
     let identities = resolver.identities();
     let names: Vec<String> = identities.iter().map(|i| i.user.clone()).collect();
+    let cap = settings.max_events_per_user.max(1) as u64;
+    let overflow = dropped
+        .into_iter()
+        .map(|(u, (n, from))| {
+            tracing::warn!("{}: {n} events over the cap of {cap} per identity dropped, from {from} on", names[u]);
+            Overflow { user: names[u].clone(), kept: cap, dropped: n, from }
+        })
+        .collect();
     name_owners(&mut secrets, &events, &users, &names);
 
     let mut invalidations = invalidation::collect(&events, &users, &names);
@@ -235,5 +302,45 @@ pub fn analyse(ingested: Ingested, settings: &Settings, mapping: Option<Resolver
         events,
         event_users: users,
         names,
+        overflow,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::event::{Origin, Outcome, Position, Principal};
+
+    fn failure(user: &str, second: i64) -> Event {
+        let origin = Origin::new(&Arc::from("f.json"), Position::Line(second as u64 + 1));
+        let time = jiff::Timestamp::from_second(1_745_000_000 + second).expect("time");
+        let mut e = Event::new(time, Kind::SignIn, origin);
+        e.user = Some(Principal { name: Some(user.into()), ..Principal::default() });
+        e.outcome = Outcome::Failure;
+        e
+    }
+
+    #[test]
+    fn events_over_the_per_user_cap_are_dropped_and_counted() {
+        let mut events: Vec<Event> = (0..10).map(|i| failure("flood@contoso.com", i)).collect();
+        events.extend((0..2).map(|i| failure("quiet@contoso.com", 100 + i)));
+        let settings = Settings { max_events_per_user: 4, ..Settings::default() };
+        let case = analyse(Ingested { events, ..Ingested::default() }, &settings, None);
+        assert_eq!(case.events.len(), 6);
+        assert_eq!(
+            case.overflow,
+            [Overflow {
+                user: "flood@contoso.com".into(),
+                kept: 4,
+                dropped: 6,
+                from: jiff::Timestamp::from_second(1_745_000_004).expect("time"),
+            }]
+        );
+        // The default cap is far above any real tenant's volume per user.
+        let case =
+            analyse(Ingested { events: vec![failure("a@b.c", 0)], ..Ingested::default() }, &Settings::default(), None);
+        assert!(case.overflow.is_empty());
     }
 }

@@ -229,7 +229,10 @@ impl Resolver {
 
 /// Whether `s` is a Windows security identifier (`S-1-5-21-…`), compared lowercased.
 pub fn is_sid(s: &str) -> bool {
-    s.len() > 4 && s[..4].eq_ignore_ascii_case("s-1-") && s[4..].bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    // Bytes, not `str` slices: byte 4 of a name that starts with non-ASCII letters (`山田太郎`) is
+    // inside a character.
+    let b = s.as_bytes();
+    b.len() > 4 && b[..4].eq_ignore_ascii_case(b"s-1-") && b[4..].iter().all(|c| c.is_ascii_digit() || *c == b'-')
 }
 
 /// Whether `s` is a GUID in text form.

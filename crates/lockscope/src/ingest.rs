@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use crate::event::{Event, Kind};
 use crate::input;
 use crate::leak::{self, Sighting};
+use crate::scrub;
 use crate::source::{self, FileReport, ReadOptions};
 
 /// Everything read from the inputs.
@@ -71,22 +73,65 @@ pub fn ingest(paths: &[PathBuf]) -> Ingested {
     ingest_with(paths, &ReadOptions::default())
 }
 
-/// Reads all `paths` (files, directories, `-`) with `opts`.
+/// Reads all `paths` (files, directories, `-`) with `opts` and the default input limits.
 pub fn ingest_with(paths: &[PathBuf], opts: &ReadOptions) -> Ingested {
+    ingest_with_limits(paths, opts, &input::Limits::default())
+}
+
+/// Reads all `paths` (files, directories, `-`) with `opts`, under `limits`.
+///
+/// Every text of every event and file report is scrubbed of secrets here (see [`crate::scrub`]),
+/// whether or not the inputs are scanned for them. A symbolic-link loop or a second path to an
+/// input already found is reported as a skipped input, not as a failure.
+pub fn ingest_with_limits(paths: &[PathBuf], opts: &ReadOptions, limits: &input::Limits) -> Ingested {
     let (inputs, expand_errors) = input::expand(paths);
-    let scanner = if opts.skip_secrets { None } else { secret_scanner() };
-    let per_input: Vec<PerInput> = inputs.par_iter().map(|inp| read_input(inp, opts, scanner.as_ref())).collect();
-    let mut out = Ingested { errors: expand_errors.iter().map(ToString::to_string).collect(), ..Ingested::default() };
+    let scanner = secret_scanner();
+    let sightings = if opts.skip_secrets { None } else { scanner };
+    let per_input: Vec<PerInput> = inputs.par_iter().map(|inp| read_input(inp, opts, limits, sightings)).collect();
+    let mut out = Ingested::default();
     for one in per_input {
         out.events.extend(one.events);
         out.files.extend(one.reports);
         out.errors.extend(one.errors);
         out.secrets.extend(one.secrets);
     }
+    for e in expand_errors {
+        if e.is_skip() {
+            out.files.push(skipped(e.path(), e.reason()));
+        } else {
+            out.errors.push(e.to_string());
+        }
+    }
     out.events.extend(out.secrets.iter().filter_map(leak::event));
+    if let Some(scanner) = scanner {
+        out.events.par_iter_mut().for_each(|e| scrub::event(scanner, e));
+        out.files.par_iter_mut().for_each(|f| scrub::report(scanner, f));
+        for e in &mut out.errors {
+            if let Some(clean) = scanner.redact_text(e) {
+                *e = clean;
+            }
+        }
+    }
     out.events.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.origin.cmp(&b.origin)));
     out.duplicates = dedupe(&mut out.events);
     out
+}
+
+/// The report of an input that was found but not read (a loop, a second path to a file).
+fn skipped(path: &str, why: String) -> FileReport {
+    FileReport {
+        file: Arc::from(path),
+        format: "unknown",
+        records: 0,
+        events: 0,
+        ignored: 0,
+        unreadable: 0,
+        errors: Vec::new(),
+        problem: None,
+        skipped: Some(why),
+        notes: Vec::new(),
+        unreadable_by_reason: Default::default(),
+    }
 }
 
 /// What one input gave.
@@ -98,8 +143,8 @@ struct PerInput {
 }
 
 /// The built-in secret scanner; if its rules cannot load, the run goes on without it.
-fn secret_scanner() -> Option<lockscope_secrets::Scanner> {
-    match lockscope_secrets::Scanner::builtin() {
+fn secret_scanner() -> Option<&'static lockscope_secrets::Scanner> {
+    match scrub::scanner() {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::error!("secret scanning disabled: {e}");
@@ -108,9 +153,14 @@ fn secret_scanner() -> Option<lockscope_secrets::Scanner> {
     }
 }
 
-fn read_input(inp: &input::Input, opts: &ReadOptions, scanner: Option<&lockscope_secrets::Scanner>) -> PerInput {
+fn read_input(
+    inp: &input::Input,
+    opts: &ReadOptions,
+    limits: &input::Limits,
+    scanner: Option<&lockscope_secrets::Scanner>,
+) -> PerInput {
     let mut events = Vec::new();
-    let mut reports = Vec::new();
+    let mut reports: Vec<FileReport> = Vec::new();
     // The file's modification time dates RFC 3164 syslog lines (archive members share it).
     let modified = inp
         .path
@@ -118,7 +168,7 @@ fn read_input(inp: &input::Input, opts: &ReadOptions, scanner: Option<&lockscope
         .and_then(|p| std::fs::metadata(p).ok())
         .and_then(|m| m.modified().ok())
         .and_then(|t| jiff::Timestamp::try_from(t).ok());
-    let errors: Vec<String> = input::open(inp, |stream| {
+    let errors: Vec<String> = input::open_with(inp, limits, |stream| {
         reports.push(source::read_with(&stream.name, stream.reader, opts, modified, &mut events));
     })
     .iter()
@@ -129,10 +179,18 @@ fn read_input(inp: &input::Input, opts: &ReadOptions, scanner: Option<&lockscope
     let mut secrets = Vec::new();
     let mut scan_errors = Vec::new();
     if let (Some(scanner), Some(_)) = (scanner, &inp.path) {
-        input::open(inp, |stream| {
+        input::open_with(inp, limits, |stream| {
             let (found, error) = leak::scan(scanner, &stream.name, stream.reader);
             secrets.extend(found);
-            scan_errors.extend(error);
+            // A stream that broke was reported by the parsing pass already: report it once.
+            let known = |e: &str| {
+                let why = e.split_once(": secret scan stopped: ").map_or(e, |(_, why)| why);
+                reports.iter().filter(|r| r.file == stream.name).any(|r| {
+                    r.problem.as_deref().is_some_and(|p| p.contains(why))
+                        || r.errors.iter().any(|x| x.reason.contains(why))
+                })
+            };
+            scan_errors.extend(error.filter(|e| !known(e)));
         });
     }
     PerInput { events, reports, errors: errors.into_iter().chain(scan_errors).collect(), secrets }

@@ -11,6 +11,7 @@ pub mod invalidation;
 pub mod leak;
 pub mod plan;
 pub mod rules;
+mod scrub;
 pub mod source;
 pub mod time;
 pub mod timeline;

@@ -213,7 +213,9 @@ fn parse_dotnet_date(s: &str) -> Option<Timestamp> {
     let end = inner.find(')')?;
     let digits = &inner[..end];
     // An offset suffix (`+0200`) does not change the instant: the number is UTC milliseconds.
-    let ms_end = digits[1..].find(['+', '-']).map_or(digits.len(), |p| p + 1);
+    // The sign of a negative number is not an offset: look from the second character on (which
+    // may not be byte 1, and may not exist: `/Date()/`).
+    let ms_end = digits.char_indices().skip(1).find(|(_, c)| matches!(c, '+' | '-')).map_or(digits.len(), |(p, _)| p);
     let ms: i64 = digits[..ms_end].parse().ok()?;
     Timestamp::from_millisecond(ms).ok()
 }

@@ -32,7 +32,11 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<Status> {
     output::data(&lockscope_report::summary(&case))?;
     output::note(
         g.quiet,
-        &format!("\nopen {}/report.md, or compare the verdicts with {}", case_dir.display(), truth.display()),
+        &format!(
+            "\nopen {}/report.html (or report.md), or compare the verdicts with {}",
+            case_dir.display(),
+            truth.display()
+        ),
     );
     Ok(if case.users.is_empty() { Status::Clean } else { Status::Findings })
 }

@@ -3,7 +3,8 @@
 use anyhow::{Context, bail};
 use lockscope::case::LockoutPolicy;
 use lockscope::identity::Resolver;
-use lockscope::ingest::ingest_with;
+use lockscope::ingest::ingest_with_limits;
+use lockscope::input::Limits;
 use lockscope::source::ReadOptions;
 use lockscope::{Settings, analyse};
 use lockscope_report::Options;
@@ -25,14 +26,13 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
         }
         None => None,
     };
-    let ingested = ingest_with(&args.paths, &ReadOptions { year: args.year, skip_secrets: args.no_secrets });
+    let opts = ReadOptions { year: args.year, skip_secrets: args.no_secrets };
+    let limits = Limits { max_decompressed: args.max_decompressed.max(1) };
+    let ingested = ingest_with_limits(&args.paths, &opts, &limits);
     for f in ingested.files.iter().filter(|f| f.unreadable > 0) {
-        tracing::warn!(
-            "{}: {} unreadable records (first: {})",
-            f.file,
-            f.unreadable,
-            f.errors.first().map(|e| format!("{}: {}", e.origin.pos, e.reason)).unwrap_or_default()
-        );
+        let first = f.errors.first().map(|e| format!("{}: {}", e.origin.pos, e.reason)).unwrap_or_default();
+        let line = format!("{}: {} unreadable records (first: {first})", f.file, f.unreadable);
+        tracing::warn!("{}", lockscope_report::terminal(&line));
     }
     let totals = ingested.totals();
     if totals.files == 0 && !ingested.errors.is_empty() {
@@ -47,6 +47,7 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
             window: args.lockout_window.max(1) * 60,
             duration: args.lockout_duration.max(0) * 60,
         },
+        max_events_per_user: args.max_events_per_user.max(1),
         ..Settings::default()
     };
     let case = analyse(ingested, &settings, mapping);
@@ -62,7 +63,7 @@ pub fn run(g: &Global, args: &InvestigateArgs) -> anyhow::Result<Status> {
             output::note(
                 g.quiet,
                 &format!(
-                    "\ncase written to {}/ (report.md, affected-users.csv, findings.jsonl, …)",
+                    "\ncase written to {}/ (report.html, report.md, affected-users.csv, case.sqlite, …)",
                     args.output.display()
                 ),
             );

@@ -74,7 +74,11 @@ pub fn run(g: &Global, args: &ScanArgs) -> anyhow::Result<Status> {
     // Files in parallel; results are gathered in input order, so output never depends on timing.
     let scanned: Vec<Vec<Scanned>> = inputs.par_iter().map(|i| scan_input(&scanner, i, &opts)).collect();
     let scanned: Vec<Scanned> = scanned.into_iter().flatten().collect();
-    let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    // A symbolic-link loop or a second path to an input is a note, not an unreadable input.
+    for e in errors.iter().filter(|e| e.is_skip()) {
+        tracing::info!("{}", lockscope_report::terminal(&e.to_string()));
+    }
+    let mut problems: Vec<String> = errors.iter().filter(|e| !e.is_skip()).map(ToString::to_string).collect();
     problems.extend(scanned.iter().filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.file))));
     for p in &problems {
         tracing::warn!("{}", lockscope_report::terminal(p));

@@ -7,10 +7,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod damaged;
 mod exports;
 mod graph;
 mod html;
 mod leaks;
+mod output_safety;
 mod plan;
 mod secrets;
 

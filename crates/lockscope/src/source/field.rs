@@ -84,7 +84,8 @@ impl<'a> Rec<'a> {
 
     /// A string field, lowercased (UPNs, GUIDs, enum values).
     pub fn lower(&self, names: &[&str]) -> Option<String> {
-        self.str(names).map(|s| s.to_ascii_lowercase())
+        // A secret written there is redacted first: lowercased, it could not be recognised.
+        self.str(names).map(|s| crate::scrub::lowercase(&s))
     }
 
     /// An integer given as a number, a decimal string or a `0x` hex string.

@@ -4,6 +4,7 @@
 //! [`read`] splits the stream into records, hands each to its family parser, and counts every
 //! record it could not read with the reason and position, so nothing is dropped silently.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -66,7 +67,8 @@ impl Format {
 
 /// Names the format of a stream from its first bytes.
 pub fn detect(head: &[u8]) -> Format {
-    if head.starts_with(windows::EVTX_MAGIC) {
+    // An `.evtx` file, also one whose file header is damaged but whose first chunk follows it.
+    if head.starts_with(windows::EVTX_MAGIC) || head.get(4096..4104) == Some(b"ElfChnk\0") {
         return Format::Evtx;
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -154,6 +156,38 @@ pub struct FileReport {
     /// Caveats about what was read (a lossy export shape), each once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Unreadable records counted by kind of reason ([`reason_kind`]), all of them, not only the
+    /// samples in `errors`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreadable_by_reason: BTreeMap<String, u64>,
+}
+
+/// The kind of a reason (why a record is unreadable or a file skipped), to count reasons alike
+/// together: the reason up to its first `: ` or ` (`, without quoted values, numbers as `N`
+/// (`line longer than N bytes`, `invalid JSON`, `chunk N at offset N`).
+pub fn reason_kind(reason: &str) -> String {
+    let head = reason.split(": ").next().unwrap_or(reason);
+    let head = head.split(" (").next().unwrap_or(head);
+    let head = head.split(['"', '\'']).next().unwrap_or(head);
+    let mut out = String::new();
+    let mut chars = head.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            // A number, decimal or hexadecimal (`0x31000`).
+            while chars.peek().is_some_and(|d| d.is_ascii_hexdigit() || *d == 'x') {
+                chars.next();
+            }
+            out.push('N');
+        } else {
+            out.push(c);
+        }
+    }
+    let out = out.trim().trim_end_matches([',', ';', '(']).trim();
+    match out.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None if out.is_empty() => "unreadable".to_string(),
+        None => out.to_string(),
+    }
 }
 
 impl FileReport {
@@ -169,6 +203,7 @@ impl FileReport {
             problem: None,
             skipped: None,
             notes: Vec::new(),
+            unreadable_by_reason: BTreeMap::new(),
         }
     }
 
@@ -179,7 +214,13 @@ impl FileReport {
     }
 
     fn fail(&mut self, origin: Origin, reason: String) {
-        self.unreadable += 1;
+        self.fail_many(origin, reason, 1);
+    }
+
+    /// Counts `n` unreadable records that share one position and reason (a damaged EVTX chunk).
+    fn fail_many(&mut self, origin: Origin, reason: String, n: u64) {
+        self.unreadable += n;
+        *self.unreadable_by_reason.entry(reason_kind(&reason)).or_default() += n;
         if self.errors.len() < ERROR_SAMPLES {
             self.errors.push(RecordError { origin, reason });
         }
@@ -216,7 +257,7 @@ pub fn read_with(
         Ok(h) => h,
         Err(e) => {
             let mut report = FileReport::new(name, Format::Unknown);
-            report.problem = Some(format!("read error: {e}"));
+            report.problem = Some(format!("read error before the first record: {e}"));
             return report;
         }
     };
@@ -235,6 +276,20 @@ pub fn read_with(
         Format::Unknown if linux::is_empty_tallylog(name, head) => Format::Tally(linux::TallyKind::Tallylog),
         other => other,
     };
+    read_as(format, name, reader, opts, modified, out)
+}
+
+/// Reads every record of a stream as `format`, whatever its content looks like (for callers that
+/// know the format, and the fuzz targets, which drive each family's reader with arbitrary bytes).
+/// UTF-16 is not converted here: [`read_with`] does that before detecting the format.
+pub fn read_as(
+    format: Format,
+    name: &Arc<str>,
+    reader: Box<dyn BufRead + Send>,
+    opts: &ReadOptions,
+    modified: Option<jiff::Timestamp>,
+    out: &mut Vec<Event>,
+) -> FileReport {
     let mut report = FileReport::new(name, format);
     let mut foreign = 0;
     match format {
@@ -291,8 +346,30 @@ pub fn read_with(
         report.skipped = Some(format!("JSON without any Entra or Azure record ({} records)", report.records));
         report.unreadable = 0;
         report.errors.clear();
+        report.unreadable_by_reason.clear();
     } else if report.problem.is_none() && report.skipped.is_none() && report.records == 0 {
         report.skipped = Some("no records found".into());
     }
     report
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::reason_kind;
+
+    #[test]
+    fn reasons_are_grouped_by_kind() {
+        for (reason, kind) in [
+            ("invalid JSON: EOF while parsing a string at line 1 column 451", "invalid JSON"),
+            ("line longer than 67108864 bytes", "line longer than N bytes"),
+            ("chunk 3 at offset 0x31000: Failed to parse chunk header", "chunk N at offset N"),
+            ("unreadable time in createdDateTime: \"yesterday\"", "unreadable time in createdDateTime"),
+            ("row has 21 cells but the header has 19", "row has N cells but the header has N"),
+            ("JSON without any Entra or Azure record (1 records)", "JSON without any Entra or Azure record"),
+            ("", "unreadable"),
+        ] {
+            assert_eq!(reason_kind(reason), kind, "{reason}");
+        }
+        assert!(reason_kind(&"x".repeat(500)).chars().count() <= 61);
+    }
 }

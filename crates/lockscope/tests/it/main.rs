@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use lockscope::{Kind, Outcome, Settings, analyse, ingest};
 
+mod fuzz_regressions;
+
 fn corpus(rel: &str) -> Option<PathBuf> {
     let root = std::env::var_os("LOCKSCOPE_CORPUS")
         .map(PathBuf::from)

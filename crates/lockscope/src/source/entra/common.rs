@@ -37,7 +37,8 @@ pub(super) fn ip_of(rec: Rec<'_>, names: &[&str]) -> Option<String> {
 /// A principal from a login name, an object id and a display name; `None` when all are absent.
 /// Names and ids are lowercased (UPNs and GUIDs compare case-insensitively).
 pub(super) fn principal(name: Option<String>, id: Option<String>, display: Option<String>) -> Option<Principal> {
-    let p = Principal { name: name.map(|s| s.to_lowercase()), id: id.map(|s| s.to_ascii_lowercase()), display };
+    let lower = |s: String| crate::scrub::lowercase(&s);
+    let p = Principal { name: name.map(lower), id: id.map(lower), display };
     (!p.is_empty() || p.display.is_some()).then_some(p)
 }
 

@@ -87,16 +87,18 @@ fn time(rec: Rec<'_>, envelope: Option<Rec<'_>>) -> Result<Timestamp, Reason> {
     })
 }
 
-/// A value rendered for an error message, cut to a readable length.
+/// A value rendered for an error message: quoted when short, else only its length. A long value
+/// is never cut and quoted: the part shown could be most of a secret written there, which the
+/// redactor could then no longer recognise (a whole short value is redacted at ingest).
 fn shorten(value: &Value) -> String {
     const MAX: usize = 40;
     let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
-        None => format!("{text:?}"),
+    match text.chars().count() {
+        n if n > MAX => format!("a value of {n} characters"),
+        _ => format!("{text:?}"),
     }
 }
 

@@ -172,10 +172,7 @@ fn time_falls_back_and_errors_name_the_field() {
     let env = json!({"category": "SignInLogs", "time": "2025-04-19T06:00:00Z", "properties": {"userId": "u"}});
     assert_eq!(rendered(&env)["time"], json!("2025-04-19T06:00:00Z"));
     let bad = json!({"Type": "SigninLogs", "CreatedDateTime": "not a time at all, and quite a long value too", "ResultType": "0"});
-    assert_eq!(
-        rendered(&bad),
-        json!({"error": "unreadable time in createdDateTime: \"not a time at all, and quite a long valu\"…"})
-    );
+    assert_eq!(rendered(&bad), json!({"error": "unreadable time in createdDateTime: a value of 45 characters"}));
     let none = json!({"Type": "SigninLogs", "ResultType": "0"});
     assert_eq!(rendered(&none), json!({"error": "no time: none of createdDateTime, TimeGenerated, time is present"}));
 }

@@ -426,8 +426,10 @@ fn approx_seconds(w: When) -> Option<i64> {
 /// The event of an item read from `frame`, with a placeholder time.
 fn build(item: &Item, frame: &Frame<'_>, prog: &str, origin: Origin) -> Event {
     let mut ev = Event::new(Timestamp::UNIX_EPOCH, item.kind, origin);
-    ev.user = item.user.as_ref().map(|u| Principal { name: Some(u.to_lowercase()), ..Principal::default() });
-    ev.actor = item.actor.as_ref().map(|a| Actor { kind: ActorKind::User, id: None, name: Some(a.to_lowercase()) });
+    // Lowercased, unless they hold a secret (redacted instead, see `scrub::lowercase`).
+    let lower = |s: &String| crate::scrub::lowercase(s);
+    ev.user = item.user.as_ref().map(|u| Principal { name: Some(lower(u)), ..Principal::default() });
+    ev.actor = item.actor.as_ref().map(|a| Actor { kind: ActorKind::User, id: None, name: Some(lower(a)) });
     ev.host = frame.host.map(str::to_string);
     ev.source.clone_from(&item.remote);
     ev.ip = item.remote.as_deref().and_then(super::ip);

@@ -149,7 +149,7 @@ pub(super) fn read_export(
         let origin = || Origin::new(name, Position::Record(n + 1));
         match read {
             Err(e) => {
-                report.problem = Some(format!("read error: {e}"));
+                report.problem = Some(format!("read error at record {}: {e}", n + 1));
                 break;
             }
             Ok(0) => break,

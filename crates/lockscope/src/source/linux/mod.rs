@@ -149,7 +149,8 @@ pub(super) fn read_syslog(
         let (n, overlong) = match read_line(&mut reader, &mut buf) {
             Ok(r) => r,
             Err(e) => {
-                report.problem = Some(format!("read error: {e}"));
+                // Where it broke: the lines before it were read.
+                report.problem = Some(format!("read error at line {}: {e}", line_no + 1));
                 break;
             }
         };

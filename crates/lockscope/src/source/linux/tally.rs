@@ -14,8 +14,9 @@
 //!   failures since the last success, `time` the last failure, `source` its tty or remote host.
 //!   The uid is all the file knows of the account, so it is named `uid:N`.
 //!
-//! Detection is by content: a file whose size is a multiple of 64 and whose every record is
-//! either all zeros or has zero `reserved`, a printable NUL-padded source and a plausible time.
+//! Detection is by content: records that are either all zeros or have zero `reserved`, a
+//! printable NUL-padded source and a plausible time, at least one of them a failure, with damaged
+//! records (if any) in the minority and a cut-off last record allowed (both are reported).
 //! Empty slots or a count above 7 (not a faillock status) mean a tallylog; when the content cannot
 //! tell (one record), the file name `tallylog` does.
 
@@ -41,6 +42,9 @@ const RECORD: usize = 64;
 const TIMES: std::ops::RangeInclusive<u64> = 315_532_800..=4_102_444_800;
 /// How much of a (sparse) tallylog is read: uids up to about 16 million.
 const MAX_BYTES: u64 = 1 << 30;
+/// Records in a row that are not tally records after which the rest of the stream is not read
+/// (a tally followed by other data, or garbage).
+const MAX_BAD_RUN: u64 = 256;
 /// faillock.conf defaults.
 const DENY: usize = 3;
 const FAIL_INTERVAL: u64 = 900;
@@ -75,25 +79,36 @@ fn record(b: &[u8]) -> Option<Rec> {
 }
 
 /// Names the tally kind of a stream from its first bytes.
+///
+/// Damage does not hide a tally: only the complete records of `head` are judged (a file cut
+/// inside a record, or a short read of a decompressor, leaves a partial one at the end); records
+/// that are not tally records (overwritten bytes) are allowed after a failure record, or in the
+/// minority; the reader reports each of them, and stops after a long run of them.
 pub(super) fn detect(head: &[u8]) -> Option<TallyKind> {
-    if head.len() < RECORD || !head.len().is_multiple_of(RECORD) {
-        return None;
-    }
-    let (mut used, mut empty, mut counts) = (0, 0, false);
-    for chunk in head.chunks_exact(RECORD) {
-        let rec = record(chunk)?;
-        if rec.time == 0 {
-            empty += 1;
-        } else {
-            used += 1;
-            counts |= rec.value > 7;
+    let whole = head.len() - head.len() % RECORD;
+    let (mut used, mut empty, mut bad, mut counts) = (0usize, 0usize, 0usize, false);
+    // Failure records before the first record that is not one: a tally followed by other data.
+    let mut leading = None;
+    for chunk in head[..whole].chunks_exact(RECORD) {
+        match record(chunk) {
+            None => {
+                bad += 1;
+                leading.get_or_insert(used);
+            }
+            Some(rec) if rec.time == 0 => empty += 1,
+            Some(rec) => {
+                used += 1;
+                counts |= rec.value > 7;
+            }
         }
     }
-    match (used, empty > 0 || counts) {
-        (0, _) => None,
-        (_, true) => Some(TallyKind::Tallylog),
-        (_, false) => Some(TallyKind::Faillock),
+    let leading = leading.unwrap_or(used);
+    if used == 0 || (leading == 0 && bad > used + empty) {
+        return None;
     }
+    // A damaged record is no evidence of the kind: with records of both kinds' shapes damaged,
+    // the good ones decide.
+    Some(if empty > 0 || counts { TallyKind::Tallylog } else { TallyKind::Faillock })
 }
 
 /// The kind, corrected by the file name when the content could not tell.
@@ -119,11 +134,13 @@ pub(super) fn read(
     let mut index = 0u64;
     // Each failure with whether its record is valid.
     let mut failures: Vec<(Event, bool)> = Vec::new();
+    // Records in a row that are not tally records: past [`MAX_BAD_RUN`], the rest is not a tally.
+    let mut bad_run = 0u64;
     loop {
         let n = match read_full(&mut reader, &mut buf) {
             Ok(n) => n,
             Err(e) => {
-                report.problem = Some(format!("read error: {e}"));
+                report.problem = Some(format!("read error at record {}: {e}", index + 1));
                 break;
             }
         };
@@ -139,8 +156,16 @@ pub(super) fn read(
         }
         let Some(rec) = record(&buf) else {
             report.fail(origin, "not a tally record (reserved bytes, source text or time out of range)".into());
+            bad_run += 1;
+            if bad_run == MAX_BAD_RUN {
+                let at = (index - MAX_BAD_RUN) * RECORD as u64;
+                report.problem =
+                    Some(format!("stopped reading at record {index}: nothing is a tally record from byte {at} on"));
+                break;
+            }
             continue;
         };
+        bad_run = 0;
         if rec.time == 0 {
             report.ignored += 1;
             continue;
@@ -307,5 +332,45 @@ mod tests {
         let mut bad = rec("x", 3, 1_745_038_867);
         bad[52] = 1;
         assert_eq!(detect(&bad), None, "reserved bytes set");
+    }
+
+    /// Damage inside a tally does not turn it into an unrecognised file: the good records are
+    /// read and each damaged one is reported with its record number.
+    #[test]
+    fn a_damaged_tally_is_still_read() {
+        let good: Vec<u8> = (0..6).flat_map(|i| rec("203.0.113.7", 3, 1_745_038_867 + i * 60)).collect();
+        let read = |bytes: &[u8]| {
+            let name: Arc<str> = Arc::from("faillock/alice");
+            let mut out = Vec::new();
+            let report = crate::source::read(&name, Box::new(std::io::Cursor::new(bytes.to_vec())), &mut out);
+            (report, out.iter().filter(|e| e.kind == Kind::Logon).count())
+        };
+        let (report, failures) = read(&good);
+        assert_eq!((report.format, report.records, failures), ("faillock-tally", 6, 6));
+        // Cut inside the last record.
+        let (report, failures) = read(&good[..RECORD * 5 + 30]);
+        assert_eq!(
+            (report.format, report.records, report.unreadable, failures),
+            ("faillock-tally", 6, 1, 5),
+            "{report:?}"
+        );
+        assert_eq!(report.errors[0].origin.pos, Position::Record(6));
+        // A record overwritten in the middle.
+        let mut flipped = good.clone();
+        flipped[RECORD * 2 + 52..RECORD * 2 + 56].fill(0xff);
+        let (report, failures) = read(&flipped);
+        assert_eq!((report.format, report.unreadable, failures), ("faillock-tally", 1, 5), "{report:?}");
+        assert_eq!(report.errors[0].origin.pos, Position::Record(3));
+        // Mostly damage is not a tally; a tally followed by other data is.
+        let mut noise = vec![0xa5u8; RECORD * 5];
+        noise.extend(rec("203.0.113.7", 3, 1_745_038_867));
+        assert_eq!(detect(&noise), None);
+        let mut tail = rec("203.0.113.7", 3, 1_745_038_867);
+        tail.extend(vec![b'x'; RECORD * 1000]);
+        assert_eq!(detect(&tail), Some(TallyKind::Faillock));
+        let (report, failures) = read(&tail);
+        assert_eq!((report.unreadable, failures), (MAX_BAD_RUN, 1), "{report:?}");
+        let stop = report.problem.as_deref().unwrap_or_default();
+        assert_eq!(stop, "stopped reading at record 257: nothing is a tally record from byte 64 on");
     }
 }

@@ -22,7 +22,8 @@ pub(super) fn parse(code: &str) -> Option<u32> {
 pub(super) fn canonical(code: &str) -> String {
     match parse(code) {
         Some(n) => format!("{n:#x}"),
-        None => code.trim().to_ascii_lowercase(),
+        // Not a number: lowercased like one, unless it holds a secret (see `scrub::lowercase`).
+        None => crate::scrub::lowercase(code.trim()),
     }
 }
 

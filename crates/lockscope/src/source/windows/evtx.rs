@@ -3,8 +3,11 @@
 //! The file is streamed: the 4 KiB header, then one 64 KiB chunk at a time, each parsed on its
 //! own through the crate's public chunk API. So any stream works (stdin, a `.gz`, a zip
 //! member), without `Seek` and without holding the file in memory, and the order is the file's
-//! own, whatever the thread count. A damaged chunk or record is one unreadable record with its
-//! chunk number and file offset; the chunks and records around it are still read.
+//! own, whatever the thread count. A damaged record is one unreadable record with its chunk
+//! number and file offset; the chunks and records around it are still read. A chunk that cannot
+//! be read at all counts as many unreadable records as its header says it holds (when that number
+//! is plausible), so the lost records are counted, not just the chunk. A chunk whose only damage
+//! is its header magic is read anyway, with a note.
 //!
 //! A record's position is `Record(n)` with `n` the record number of its EVTX record header (what
 //! `evtx_dump` prints as `Record n`); the `EventRecordID` Windows logged is the event's
@@ -33,6 +36,11 @@ use crate::source::entra::Parsed;
 const HEADER: usize = 4096;
 /// Size of one chunk.
 const CHUNK: usize = 65536;
+/// The magic every chunk starts with.
+const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
+/// More records than this in one chunk header is not a plausible count (a record takes at least
+/// a few dozen bytes of the 64 KiB).
+const MAX_CHUNK_RECORDS: u64 = 4096;
 
 /// Reads every record of an `.evtx` stream into `out`.
 pub fn read(name: &Name, mut reader: Box<dyn BufRead + Send>, report: &mut FileReport, out: &mut Vec<Event>) {
@@ -70,11 +78,12 @@ pub fn read(name: &Name, mut reader: Box<dyn BufRead + Send>, report: &mut FileR
             // Never-used chunks of a pre-allocated file.
             continue;
         }
+        let lost = records_in(&data);
         let parsed = catch_unwind(AssertUnwindSafe(|| chunk(name, number, offset, data, &settings, report, out)));
         if parsed.is_err() {
             // A parser bug must not end the run: the chunk is reported and reading goes on.
             let why = format!("chunk {number} at offset {offset:#x}: the EVTX parser failed on this chunk");
-            chunk_error(name, offset, why, report);
+            lost_chunk(name, offset, why, lost, report);
         }
         if got < CHUNK {
             break;
@@ -102,6 +111,26 @@ fn chunk_error(name: &Name, offset: u64, reason: String, report: &mut FileReport
     report.fail(Origin::new(name, Position::Offset(offset)), reason);
 }
 
+/// The records a chunk's header says it holds, when its numbers are plausible.
+fn records_in(data: &[u8]) -> Option<u64> {
+    let number = |at: usize| data.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    let (first, last) = (number(8)?, number(16)?);
+    let n = last.checked_sub(first)?.checked_add(1)?;
+    (first > 0 && n <= MAX_CHUNK_RECORDS).then_some(n)
+}
+
+/// Counts a chunk that could not be read: as many unreadable records as it holds (one when its
+/// header cannot say), with one error naming the chunk.
+fn lost_chunk(name: &Name, offset: u64, reason: String, lost: Option<u64>, report: &mut FileReport) {
+    let n = lost.unwrap_or(1);
+    let reason = match lost {
+        Some(n) if n > 1 => format!("{reason} ({n} records lost)"),
+        _ => reason,
+    };
+    report.records += n;
+    report.fail_many(Origin::new(name, Position::Offset(offset)), reason, n);
+}
+
 /// Reads the records of one chunk.
 fn chunk(
     name: &Name,
@@ -112,19 +141,34 @@ fn chunk(
     report: &mut FileReport,
     out: &mut Vec<Event>,
 ) {
+    let lost = records_in(&data);
+    let at = format!("chunk {number} at offset {offset:#x}");
+    // A chunk whose magic alone is damaged (the rest of its header is plausible) is read with the
+    // magic restored, and a note; if it still cannot be read, the error says both.
+    let bad_magic = data.get(..8).is_some_and(|m| m != CHUNK_MAGIC);
+    if bad_magic && lost.is_none() {
+        let why = format!("{at}: Invalid EVTX chunk header magic, expected `ElfChnk0`, and no plausible header");
+        return lost_chunk(name, offset, why, lost, report);
+    }
+    let repaired = bad_magic;
+    let mut data = data;
+    if repaired {
+        data[..8].copy_from_slice(CHUNK_MAGIC);
+    }
+    let because = |e: &dyn Error| match repaired {
+        true => format!("{at}: Invalid EVTX chunk header magic, expected `ElfChnk0`; with it restored: {}", chain(e)),
+        false => format!("{at}: {}", chain(e)),
+    };
     let mut data = match EvtxChunkData::new(data, false) {
         Ok(d) => d,
-        Err(e) => {
-            return chunk_error(name, offset, format!("chunk {number} at offset {offset:#x}: {}", chain(&e)), report);
-        }
+        Err(e) => return lost_chunk(name, offset, because(&e), lost, report),
     };
     data.number = Some(number);
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(c) => c,
-        Err(e) => {
-            return chunk_error(name, offset, format!("chunk {number} at offset {offset:#x}: {}", chain(&e)), report);
-        }
+        Err(e) => return lost_chunk(name, offset, because(&e), lost, report),
     };
+    let before = report.records;
     for record in chunk.iter() {
         let record = match record {
             Ok(r) => r,
@@ -134,7 +178,10 @@ fn chunk(
                     _ => offset,
                 };
                 report.records += 1;
-                report.fail(Origin::new(name, Position::Offset(at)), format!("chunk {number}: {}", chain(&e)));
+                report.fail(
+                    Origin::new(name, Position::Offset(at)),
+                    format!("damaged record in chunk {number}: {}", chain(&e)),
+                );
                 continue;
             }
         };
@@ -156,6 +203,10 @@ fn chunk(
                 to_event(&rec, origin.clone())
             });
         report.take(parsed, origin, out);
+    }
+    if repaired {
+        let read = report.records - before;
+        report.note(&format!("{at}: damaged header magic ignored, {read} records read from it"));
     }
 }
 

@@ -220,7 +220,8 @@ fn subject(rec: &Record) -> Option<Actor> {
     let id = raw_sid.and_then(sid);
     // Forwarders can render the SID as a name (`NT AUTHORITY\SYSTEM`).
     let sid_as_name = raw_sid.filter(|s| id.is_none() && !s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("s-1-")));
-    let qualified = name.and_then(|n| account(n, rec.get("SubjectDomainName"))).or(sid_as_name.map(str::to_lowercase));
+    let qualified =
+        name.and_then(|n| account(n, rec.get("SubjectDomainName"))).or(sid_as_name.map(crate::scrub::lowercase));
     Some(match (id, qualified) {
         (id, Some(n)) if n.ends_with('$') => Actor { kind: ActorKind::User, id, name: Some(n) },
         (Some(id), n) => well_known_or_user(id, n),
@@ -277,13 +278,14 @@ fn account(user: &str, domain: Option<&str>) -> Option<String> {
     if super::is_placeholder(user) {
         return None;
     }
+    // Lowercased, unless it holds a secret (redacted instead, see `scrub::lowercase`).
     if user.contains('@') || user.contains('\\') {
-        return Some(user.to_lowercase());
+        return Some(crate::scrub::lowercase(user));
     }
     let domain = domain.map(str::trim).filter(|d| !super::is_placeholder(d) && *d != ".");
     Some(match domain {
-        Some(d) => format!("{}\\{user}", d.split('.').next().unwrap_or(d)).to_lowercase(),
-        None => user.to_lowercase(),
+        Some(d) => crate::scrub::lowercase(&format!("{}\\{user}", d.split('.').next().unwrap_or(d))),
+        None => crate::scrub::lowercase(user),
     })
 }
 

@@ -394,3 +394,36 @@ fn xml_split_across_tiny_reads_reads_the_same() {
         assert_eq!((split, report.unreadable), (events, 0), "{rel}");
     }
 }
+
+#[test]
+fn damaged_evtx_chunks_are_repaired_or_counted_whole() {
+    let bytes = std::fs::read(crate::testutil::fixture("windows/kerbrute-4768-4771.evtx")).expect("fixture");
+    let (good, report) = read_bytes(&bytes, "good.evtx");
+    assert_eq!((report.records, report.unreadable), (42, 0));
+
+    // Only the chunk's magic is damaged: the chunk is read, with a note saying so.
+    let mut magic = bytes.clone();
+    magic[4096..4104].copy_from_slice(b"XXXXXXXX");
+    let (events, report) = read_bytes(&magic, "magic.evtx");
+    assert_eq!((events.len(), report.records, report.unreadable), (good.len(), 42, 0), "{report:?}");
+    assert_eq!(report.notes, ["chunk 0 at offset 0x1000: damaged header magic ignored, 42 records read from it"]);
+
+    // The chunk's string and template tables are garbage: the chunk is lost, and each of the 42
+    // records its header lists is counted unreadable, under one error naming the chunk.
+    let mut tables = bytes.clone();
+    tables[4096 + 0x80..4096 + 0x200].fill(0xff);
+    let (events, report) = read_bytes(&tables, "tables.evtx");
+    assert!(events.is_empty());
+    assert_eq!((report.records, report.unreadable, report.errors.len()), (42, 42, 1), "{report:?}");
+    assert!(report.errors[0].reason.starts_with("chunk 0 at offset 0x1000: "), "{report:?}");
+    assert!(report.errors[0].reason.ends_with("(42 records lost)"), "{report:?}");
+    assert_eq!(report.unreadable_by_reason.values().sum::<u64>(), 42);
+
+    // Magic and record numbers both gone: nothing says how many records were lost; one is counted.
+    let mut header = bytes;
+    header[4096..4096 + 24].fill(0);
+    header[4096 + 0x80..4096 + 0x200].fill(0xff);
+    let (_, report) = read_bytes(&header, "header.evtx");
+    assert_eq!((report.records, report.unreadable), (1, 1), "{report:?}");
+    assert!(report.errors[0].reason.contains("Invalid EVTX chunk header magic"), "{report:?}");
+}

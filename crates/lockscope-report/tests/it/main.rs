@@ -1,0 +1,3 @@
+//! Integration tests of the report writers.
+
+mod fuzz_regressions;
